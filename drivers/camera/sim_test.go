@@ -1,0 +1,304 @@
+package camera
+
+import (
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	_ "image/jpeg"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"autogate/drivers/device"
+)
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		if filepath.Dir(dir) == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = filepath.Dir(dir)
+	}
+}
+
+func shippedProfile(t *testing.T) device.Profile {
+	t.Helper()
+	p, err := device.LoadProfile(filepath.Join(repoRoot(t), "firmware-config", "devices", "sim-camera.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+type timing struct{ warmup, frame time.Duration }
+
+func newSim(t *testing.T, speed device.Speed) (*Sim, timing) {
+	t.Helper()
+	p := shippedProfile(t)
+	s, err := NewSim(p, speed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, timing{p.Delay("warmup_ms"), p.Delay("frame_ms")}
+}
+
+func solid(v uint8) image.Image {
+	img := image.NewGray(image.Rect(0, 0, 4, 4))
+	for i := range img.Pix {
+		img.Pix[i] = v
+	}
+	return img
+}
+
+func TestCaptureHonoursWarmupAndFrameInterval(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, tm := newSim(t, 1)
+		defer s.Close()
+		start := time.Now()
+		frames, err := s.Capture(context.Background(), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(frames) != 3 {
+			t.Fatalf("got %d frames, want 3", len(frames))
+		}
+		for i, f := range frames {
+			if want := start.Add(tm.warmup + time.Duration(i+1)*tm.frame); !f.At.Equal(want) {
+				t.Errorf("frame %d at %v, want %v (warm-up, then one per interval)", i, f.At.Sub(start), want.Sub(start))
+			}
+		}
+		// With nothing shown: the empty grey scene at the profile's size.
+		g, ok := frames[0].Image.(*image.Gray)
+		if !ok || g.Bounds() != image.Rect(0, 0, 640, 480) || g.GrayAt(320, 240).Y != emptySceneGrey {
+			t.Errorf("empty scene = %T %v", frames[0].Image, frames[0].Image.Bounds())
+		}
+
+		// A warm camera does not warm up again.
+		start = time.Now()
+		if _, err := s.Capture(context.Background(), 2); err != nil {
+			t.Fatal(err)
+		}
+		if got := time.Since(start); got != 2*tm.frame {
+			t.Errorf("second capture of 2 frames took %v, want %v", got, 2*tm.frame)
+		}
+		if s.Frames() != 5 {
+			t.Errorf("Frames() = %d, want 5", s.Frames())
+		}
+	})
+}
+
+func TestShowCyclesImages(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, _ := newSim(t, 1)
+		defer s.Close()
+		a, b := solid(10), solid(200)
+		s.Show([]image.Image{a, nil, b})
+		frames, err := s.Capture(context.Background(), 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []image.Image{a, b, a, b, a}
+		for i, f := range frames {
+			if f.Image != want[i] {
+				t.Errorf("frame %d shows %v, want %v", i, f.Image.At(0, 0), want[i].At(0, 0))
+			}
+		}
+		s.Show(nil)
+		frames, err = s.Capture(context.Background(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if frames[0].Image.At(0, 0) != (color.Gray{Y: emptySceneGrey}) {
+			t.Errorf("after Show(nil) the camera sees %v, want the empty scene", frames[0].Image.At(0, 0))
+		}
+	})
+}
+
+func TestShowsRealFaces(t *testing.T) {
+	dir := os.Getenv("AUTOGATE_TESTDATA")
+	if dir == "" {
+		dir = filepath.Join(repoRoot(t), "..", "shared", "testdata")
+	}
+	faces, _ := filepath.Glob(filepath.Join(dir, "faces", "deepface", "*.jpg"))
+	if len(faces) < 2 {
+		t.Skipf("shared test data not found at %s (set AUTOGATE_TESTDATA): skipping the real-face check", dir)
+	}
+	var imgs []image.Image
+	for _, f := range faces[:2] {
+		r, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _, err := image.Decode(r)
+		r.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		imgs = append(imgs, img)
+	}
+	s, _ := newSim(t, 0)
+	defer s.Close()
+	s.Show(imgs)
+	frames, err := s.Capture(context.Background(), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range frames {
+		if f.Image != imgs[i%2] || f.Image.Bounds().Empty() {
+			t.Errorf("frame %d is not face %d", i, i%2)
+		}
+	}
+}
+
+func TestConcurrentCapturesShareOneStream(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, tm := newSim(t, 1)
+		defer s.Close()
+		start := time.Now()
+		done := make(chan []Frame, 2)
+		for range 2 {
+			go func() {
+				frames, err := s.Capture(context.Background(), 2)
+				if err != nil {
+					t.Error(err)
+				}
+				done <- frames
+			}()
+		}
+		a, b := <-done, <-done
+		if !b[0].At.After(a[1].At) {
+			t.Errorf("captures interleaved: %v %v", a, b)
+		}
+		if got := time.Since(start); got != tm.warmup+4*tm.frame {
+			t.Errorf("two captures of 2 took %v, want %v", got, tm.warmup+4*tm.frame)
+		}
+	})
+}
+
+func TestSpeedZeroAndHighSpeed(t *testing.T) {
+	for _, speed := range []device.Speed{0, 1000} {
+		s, _ := newSim(t, speed)
+		start := time.Now()
+		frames, err := s.Capture(context.Background(), MaxFrames)
+		if err != nil || len(frames) != MaxFrames {
+			t.Fatalf("speed %v: %d frames, %v", speed, len(frames), err)
+		}
+		for i := 1; i < len(frames); i++ {
+			if frames[i].At.Before(frames[i-1].At) {
+				t.Fatalf("speed %v: frame %d earlier than frame %d", speed, i, i-1)
+			}
+		}
+		// 300 frames are 11 s at speed 1; generous bound for a noisy machine.
+		if time.Since(start) > 5*time.Second {
+			t.Errorf("speed %v: capture took %v", speed, time.Since(start))
+		}
+		s.Close()
+	}
+}
+
+func TestCaptureRefusesBadFrameCount(t *testing.T) {
+	s, _ := newSim(t, 1)
+	defer s.Close()
+	for _, n := range []int{0, -1, MaxFrames + 1} {
+		if _, err := s.Capture(context.Background(), n); err == nil || !strings.Contains(err.Error(), "camera sim-camera: capture") {
+			t.Errorf("Capture(%d) = %v, want an error naming the camera", n, err)
+		}
+	}
+}
+
+func TestReplugWarmsUpAgain(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, tm := newSim(t, 1)
+		defer s.Close()
+		if _, err := s.Capture(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			time.Sleep(tm.warmup / 2)
+			s.Unplug()
+		}()
+		// Unplugged in the middle of a long capture.
+		_, err := s.Capture(context.Background(), 100)
+		if !errors.Is(err, device.ErrDisconnected) {
+			t.Fatalf("Capture across Unplug = %v, want ErrDisconnected", err)
+		}
+		if h := s.Health(); h.State != device.StateDisconnected {
+			t.Errorf("health = %+v", h)
+		}
+		s.Replug()
+		start := time.Now()
+		if _, err := s.Capture(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+		if got := time.Since(start); got != tm.warmup+tm.frame {
+			t.Errorf("first capture after Replug took %v, want warm-up + a frame = %v", got, tm.warmup+tm.frame)
+		}
+	})
+}
+
+func TestStallTimesOut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, _ := newSim(t, 1)
+		defer s.Close()
+		s.Stall(true)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := s.Capture(ctx, 1); !errors.Is(err, device.ErrTimeout) {
+			t.Errorf("Capture from a stalled camera = %v, want ErrTimeout", err)
+		}
+		if h := s.Health(); h.Usable() {
+			t.Errorf("stalled camera health = %+v", h)
+		}
+		s.Stall(false)
+		if _, err := s.Capture(context.Background(), 1); err != nil {
+			t.Errorf("Capture after the stall = %v", err)
+		}
+	})
+}
+
+func TestCloseUnblocksCapture(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, _ := newSim(t, 1)
+		errs := make(chan error)
+		go func() {
+			_, err := s.Capture(context.Background(), MaxFrames)
+			errs <- err
+		}()
+		time.Sleep(2 * time.Second)
+		s.Close()
+		if err := <-errs; !errors.Is(err, device.ErrClosed) {
+			t.Errorf("Capture across Close = %v, want ErrClosed", err)
+		}
+	})
+}
+
+func TestNewSimRefusesBadProfiles(t *testing.T) {
+	p := shippedProfile(t)
+	p.Device.Kind = device.KindGateCtl
+	if _, err := NewSim(p, 1); err == nil {
+		t.Error("gatectl profile accepted")
+	}
+	for setting, want := range map[string]any{
+		"width":    int64(0),
+		"height":   "tall",
+		"exposure": int64(5),
+	} {
+		p := shippedProfile(t)
+		p.Settings[setting] = want
+		if _, err := NewSim(p, 1); err == nil || !strings.Contains(err.Error(), "settings."+setting) {
+			t.Errorf("settings.%s = %v: %v", setting, want, err)
+		}
+	}
+}
