@@ -1,0 +1,60 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"autogate/drivers/device"
+	"autogate/gate-agent/internal/config"
+)
+
+func cmdConfigCheck(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("config check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: gate-agent config check FILE...\n\nValidates gate files and the device profiles they name; prints every problem\nwith its TOML key. Exit 0 when all are valid, 1 otherwise.")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	code := 0
+	for _, path := range fs.Args() {
+		g, err := config.Load(path)
+		if err == nil {
+			err = checkProfiles(g)
+		}
+		if err != nil {
+			fmt.Fprintf(stdout, "%s: INVALID\n%v\n", path, err)
+			code = 1
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok (gate %s at post %s, %s)\n", path, g.Gate.ID, g.Gate.Post, g.Gate.Direction)
+	}
+	return code
+}
+
+// checkProfiles loads every device profile the gate names and checks that
+// each is of the kind its slot needs.
+func checkProfiles(g *config.Gate) error {
+	var errs []error
+	for _, d := range g.DeviceList() {
+		p, err := device.LoadProfile(g.Resolve(d.Profile))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("devices.%s.profile: %w", d.Slot, err))
+			continue
+		}
+		if string(p.Device.Kind) != d.Slot {
+			errs = append(errs, fmt.Errorf("devices.%s.profile: %s is a %q profile, not %q", d.Slot, d.Profile, p.Device.Kind, d.Slot))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,295 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+
+	"autogate/internal/wire"
+)
+
+// Gate is a parsed gate file.
+type Gate struct {
+	Gate       GateSection    `toml:"gate"`
+	Agent      AgentSection   `toml:"agent"`
+	Central    CentralSection `toml:"central"`
+	Devices    Devices        `toml:"devices"`
+	Simulation Simulation     `toml:"simulation"`
+	Policy     Policy         `toml:"policy"`
+
+	// Path is the file the gate was loaded from; relative device profile paths
+	// are resolved against its folder.
+	Path string `toml:"-"`
+}
+
+// GateSection identifies the gate.
+type GateSection struct {
+	ID        string `toml:"id"`
+	Post      string `toml:"post"`
+	Direction string `toml:"direction"` // entry | exit
+}
+
+// AgentSection configures the agent process.
+type AgentSection struct {
+	DataDir  string `toml:"data_dir"`
+	HTTP     string `toml:"http"` // metrics, health and (simulation only) the traveller feed
+	LogLevel string `toml:"log_level"`
+}
+
+// CentralSection says how the gate reaches central.
+type CentralSection struct {
+	Broker        string `toml:"broker"`
+	HeartbeatS    int    `toml:"heartbeat_s"`
+	AckTimeoutS   int    `toml:"ack_timeout_s"`
+	MaxInflight   int    `toml:"max_inflight"`
+	ConnectTimeoS int    `toml:"connect_timeout_s"`
+}
+
+// Device names one device of the gate: its profile and, for real drivers, its port.
+type Device struct {
+	Profile string `toml:"profile"`
+	Port    string `toml:"port"`
+}
+
+// Devices lists the gate's devices. The document reader and the door controller
+// are required; camera and fingerprint scanner are optional until their stages exist.
+type Devices struct {
+	DocReader   *Device `toml:"docreader"`
+	Camera      *Device `toml:"camera"`
+	Fingerprint *Device `toml:"fingerprint"`
+	GateCtl     *Device `toml:"gatectl"`
+}
+
+// Simulation configures simulated devices.
+type Simulation struct {
+	// Speed divides simulated device delays: 1 real time, 10 ten times faster,
+	// 0 no delays at all.
+	Speed *float64 `toml:"speed"`
+}
+
+// Policy is what the gate enforces.
+type Policy struct {
+	// DocumentCodes lists the document codes admitted at this gate (first
+	// letters of the MRZ document code: "P" passports, "I" ID cards, ...).
+	DocumentCodes []string `toml:"document_codes"`
+	// MinValidityDays refers documents that expire sooner than this.
+	MinValidityDays int `toml:"min_validity_days"`
+}
+
+// Defaults applied to fields left out of a gate file.
+const (
+	DefaultHeartbeatS   = 10
+	DefaultAckTimeoutS  = 10
+	DefaultMaxInflight  = 64
+	DefaultConnectTimeS = 10
+	DefaultHTTP         = "127.0.0.1:9101"
+)
+
+// Error lists every problem found in a gate file.
+type Error struct {
+	Path     string
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: %d problem(s):\n  %s", e.Path, len(e.Problems), strings.Join(e.Problems, "\n  "))
+}
+
+// Load reads, decodes and validates a gate file.
+func Load(path string) (*Gate, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading gate file: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates gate-file bytes; path names the file in errors
+// and anchors relative paths.
+func Parse(path string, data []byte) (*Gate, error) {
+	g := &Gate{Path: path}
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(g); err != nil {
+		return nil, &Error{Path: path, Problems: decodeProblems(err)}
+	}
+	g.applyDefaults()
+	if problems := g.validate(); len(problems) > 0 {
+		return nil, &Error{Path: path, Problems: problems}
+	}
+	return g, nil
+}
+
+func decodeProblems(err error) []string {
+	var strict *toml.StrictMissingError
+	if errors.As(err, &strict) {
+		var out []string
+		for _, e := range strict.Errors {
+			row, _ := e.Position()
+			out = append(out, fmt.Sprintf("%s (line %d): unknown field — check its spelling and section", strings.Join(e.Key(), "."), row))
+		}
+		return out
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		row, col := de.Position()
+		key := strings.Join(de.Key(), ".")
+		if key == "" {
+			key = "TOML syntax"
+		}
+		return []string{fmt.Sprintf("%s (line %d, column %d): %s", key, row, col, de.Error())}
+	}
+	return []string{err.Error()}
+}
+
+func (g *Gate) applyDefaults() {
+	c := &g.Central
+	if c.HeartbeatS == 0 {
+		c.HeartbeatS = DefaultHeartbeatS
+	}
+	if c.AckTimeoutS == 0 {
+		c.AckTimeoutS = DefaultAckTimeoutS
+	}
+	if c.MaxInflight == 0 {
+		c.MaxInflight = DefaultMaxInflight
+	}
+	if c.ConnectTimeoS == 0 {
+		c.ConnectTimeoS = DefaultConnectTimeS
+	}
+	if g.Agent.HTTP == "" {
+		g.Agent.HTTP = DefaultHTTP
+	}
+	if g.Agent.LogLevel == "" {
+		g.Agent.LogLevel = "info"
+	}
+	if g.Agent.DataDir == "" && g.Gate.ID != "" {
+		g.Agent.DataDir = filepath.Join("var", "gates", g.Gate.ID)
+	}
+	if len(g.Policy.DocumentCodes) == 0 {
+		g.Policy.DocumentCodes = []string{"P", "I", "A", "C"}
+	}
+}
+
+func (g *Gate) validate() []string {
+	var p []string
+	add := func(key, format string, args ...any) {
+		p = append(p, key+": "+fmt.Sprintf(format, args...))
+	}
+	if g.Gate.ID == "" {
+		add("gate.id", "missing: every gate needs a unique id, e.g. \"post-a-01\"")
+	} else if err := wire.ValidateGateID(g.Gate.ID); err != nil {
+		add("gate.id", "%v", err)
+	}
+	if g.Gate.Post == "" {
+		add("gate.post", "missing: the border post this gate belongs to")
+	}
+	if d := g.Gate.Direction; d != "entry" && d != "exit" {
+		add("gate.direction", "%q: must be \"entry\" or \"exit\"", d)
+	}
+	if _, _, err := net.SplitHostPort(g.Agent.HTTP); err != nil {
+		add("agent.http", "%q: want host:port, e.g. \"127.0.0.1:9101\"", g.Agent.HTTP)
+	}
+	switch g.Agent.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		add("agent.log_level", "%q: must be debug, info, warn or error", g.Agent.LogLevel)
+	}
+	if g.Central.Broker == "" {
+		add("central.broker", "missing: the MQTT broker URL, e.g. \"tcp://central.example:1883\"")
+	} else if u, err := url.Parse(g.Central.Broker); err != nil || u.Host == "" {
+		add("central.broker", "%q: want a URL like tcp://host:1883", g.Central.Broker)
+	} else if u.Scheme != "tcp" && u.Scheme != "mqtt" && u.Scheme != "ssl" && u.Scheme != "tls" && u.Scheme != "ws" && u.Scheme != "wss" {
+		add("central.broker", "%q: scheme %q not supported (tcp, mqtt, ssl, tls, ws, wss)", g.Central.Broker, u.Scheme)
+	}
+	positive := func(key string, v int) {
+		if v <= 0 {
+			add(key, "%d: must be positive", v)
+		}
+	}
+	positive("central.heartbeat_s", g.Central.HeartbeatS)
+	positive("central.ack_timeout_s", g.Central.AckTimeoutS)
+	positive("central.max_inflight", g.Central.MaxInflight)
+	positive("central.connect_timeout_s", g.Central.ConnectTimeoS)
+
+	g.eachDevice(func(name string, d *Device, required bool) {
+		key := "devices." + name
+		if d == nil {
+			if required {
+				add(key, "missing: the gate cannot run without a %s (add [%s] with a profile)", name, key)
+			}
+			return
+		}
+		if d.Profile == "" {
+			add(key+".profile", "missing: path of the device profile, e.g. \"../devices/sim-%s.toml\"", name)
+			return
+		}
+		if _, err := os.Stat(g.Resolve(d.Profile)); err != nil {
+			add(key+".profile", "%q: %v", d.Profile, err)
+		}
+	})
+	if s := g.Simulation.Speed; s != nil && *s < 0 {
+		add("simulation.speed", "%v: must be ≥ 0 (1 real time, 10 ten times faster, 0 no delays)", *s)
+	}
+	for i, c := range g.Policy.DocumentCodes {
+		if len(c) < 1 || len(c) > 2 || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			add(fmt.Sprintf("policy.document_codes[%d]", i), "%q: want 1–2 capital letters such as \"P\" or \"ID\"", c)
+		}
+	}
+	if g.Policy.MinValidityDays < 0 {
+		add("policy.min_validity_days", "%d: must be ≥ 0", g.Policy.MinValidityDays)
+	}
+	return p
+}
+
+// eachDevice visits the device entries in a fixed order.
+func (g *Gate) eachDevice(fn func(name string, d *Device, required bool)) {
+	fn("docreader", g.Devices.DocReader, true)
+	fn("camera", g.Devices.Camera, false)
+	fn("fingerprint", g.Devices.Fingerprint, false)
+	fn("gatectl", g.Devices.GateCtl, true)
+}
+
+// Resolve anchors a path from the gate file at the gate file's folder.
+func (g *Gate) Resolve(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(filepath.Dir(g.Path), p)
+}
+
+// DataDir is the agent's data folder. Unlike device profiles, which travel
+// with the gate file, data lives where the agent runs: a relative data_dir is
+// taken from the working directory, as central's --data is.
+func (g *Gate) DataDir() string { return g.Agent.DataDir }
+
+// Speed is the simulation speed (1 when unset).
+func (g *Gate) Speed() float64 {
+	if g.Simulation.Speed == nil {
+		return 1
+	}
+	return *g.Simulation.Speed
+}
+
+// SlotDevice is a configured device with the slot it fills.
+type SlotDevice struct {
+	Slot string // docreader, camera, fingerprint, gatectl
+	Device
+}
+
+// DeviceList returns the configured devices in a fixed order.
+func (g *Gate) DeviceList() []SlotDevice {
+	var out []SlotDevice
+	g.eachDevice(func(name string, d *Device, _ bool) {
+		if d != nil {
+			out = append(out, SlotDevice{Slot: name, Device: *d})
+		}
+	})
+	return out
+}

@@ -1,0 +1,95 @@
+package flow
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"autogate/gate-agent/internal/config"
+	"autogate/internal/mrz"
+	"autogate/internal/wire"
+)
+
+// Input is what the checks work from once the document is read.
+type Input struct {
+	Lines []string
+	MRZ   mrz.Document
+	Now   time.Time
+}
+
+// Check is one check run in the checks stage. Checks run concurrently, so a
+// check must not depend on another's result.
+type Check interface {
+	Name() string
+	Run(ctx context.Context, in Input) wire.Check
+}
+
+// Reason codes of the checks in this package (stable: officers, dashboards
+// and scripts key on them).
+const (
+	ReasonMRZInvalid       = "mrz_invalid"
+	ReasonDocumentExpired  = "document_expired"
+	ReasonDocumentExpiring = "document_expiring"
+	ReasonDocumentType     = "document_type_not_allowed"
+	ReasonDocumentNotRead  = "document_not_read"
+	ReasonTailgating       = "lane_tailgating"
+	ReasonDoorFault        = "door_fault"
+	ReasonNotRecorded      = "decision_not_recorded"
+	ReasonLaneTimeout      = "lane_timeout"
+	ReasonCheckFailed      = "check_failed"
+)
+
+func pass(name string) wire.Check { return wire.Check{Name: name, Result: wire.ResultPass} }
+
+func refer(name, reason, format string, args ...any) wire.Check {
+	return wire.Check{Name: name, Result: wire.ResultRefer, Reason: reason, Message: fmt.Sprintf(format, args...)}
+}
+
+// DocumentChecks are the checks on the MRZ itself, from the gate's policy.
+func DocumentChecks(p config.Policy) []Check {
+	return []Check{mrzCheck{}, expiryCheck{minDays: p.MinValidityDays}, typeCheck{codes: p.DocumentCodes}}
+}
+
+type mrzCheck struct{}
+
+func (mrzCheck) Name() string { return "mrz" }
+func (c mrzCheck) Run(_ context.Context, in Input) wire.Check {
+	if !in.MRZ.Valid {
+		return refer(c.Name(), ReasonMRZInvalid, "MRZ does not verify: %s", strings.Join(in.MRZ.Errors, "; "))
+	}
+	return pass(c.Name())
+}
+
+type expiryCheck struct{ minDays int }
+
+func (expiryCheck) Name() string { return "document_expiry" }
+func (c expiryCheck) Run(_ context.Context, in Input) wire.Check {
+	exp, err := mrz.Expiry(in.MRZ)
+	if err != nil {
+		return refer(c.Name(), ReasonMRZInvalid, "expiry date unreadable: %v", err)
+	}
+	today := in.Now.Truncate(24 * time.Hour)
+	// A document is valid through its expiry day.
+	if exp.Before(today) {
+		return refer(c.Name(), ReasonDocumentExpired, "document expired on %s", exp.Format(time.DateOnly))
+	}
+	if c.minDays > 0 && exp.Before(today.AddDate(0, 0, c.minDays)) {
+		return refer(c.Name(), ReasonDocumentExpiring, "document expires on %s, within the %d days this gate requires",
+			exp.Format(time.DateOnly), c.minDays)
+	}
+	return pass(c.Name())
+}
+
+type typeCheck struct{ codes []string }
+
+func (typeCheck) Name() string { return "document_type" }
+func (c typeCheck) Run(_ context.Context, in Input) wire.Check {
+	code := in.MRZ.DocumentCode
+	if slices.ContainsFunc(c.codes, func(allowed string) bool { return strings.HasPrefix(code, allowed) }) {
+		return pass(c.Name())
+	}
+	return refer(c.Name(), ReasonDocumentType, "document code %q is not admitted at this gate (admitted: %s)",
+		code, strings.Join(c.codes, ", "))
+}

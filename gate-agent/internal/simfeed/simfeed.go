@@ -1,0 +1,136 @@
+package simfeed
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"autogate/drivers/docreader"
+	"autogate/drivers/gatectl"
+)
+
+// Traveller is one simulated traveller.
+type Traveller struct {
+	MRZ []string `json:"mrz"`
+	// Tailgate sends a second person into the lane behind the traveller.
+	Tailgate bool `json:"tailgate,omitempty"`
+}
+
+// Status reports the feed's progress.
+type Status struct {
+	Queued   int `json:"queued"`   // waiting in front of the gate
+	Admitted int `json:"admitted"` // walked into the lane since the agent started
+	Recorded int `json:"recorded"` // crossings recorded since the agent started
+}
+
+// Feed queues travellers and plays them into the lane.
+type Feed struct {
+	reader *docreader.Sim
+	lane   *gatectl.Sim
+	log    *slog.Logger
+
+	mu       sync.Mutex
+	queue    []Traveller
+	admitted int
+	recorded int
+	wake     chan struct{}
+}
+
+// New creates a feed over the simulated reader and lane.
+func New(reader *docreader.Sim, lane *gatectl.Sim, log *slog.Logger) *Feed {
+	return &Feed{reader: reader, lane: lane, log: log.With("component", "simfeed"), wake: make(chan struct{}, 1)}
+}
+
+// Add queues travellers.
+func (f *Feed) Add(ts ...Traveller) {
+	f.mu.Lock()
+	f.queue = append(f.queue, ts...)
+	f.mu.Unlock()
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Status returns the feed's progress.
+func (f *Feed) Status() Status {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return Status{Queued: len(f.queue), Admitted: f.admitted, Recorded: f.recorded}
+}
+
+// Recorded counts a recorded crossing (the flow calls it).
+func (f *Feed) Recorded() {
+	f.mu.Lock()
+	f.recorded++
+	f.mu.Unlock()
+}
+
+// Run plays queued travellers until ctx ends.
+func (f *Feed) Run(ctx context.Context) error {
+	for {
+		f.mu.Lock()
+		var next *Traveller
+		if len(f.queue) > 0 {
+			next = &f.queue[0]
+		}
+		f.mu.Unlock()
+		if next == nil {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-f.wake:
+				continue
+			}
+		}
+		// One traveller at a time: wait for the lane to empty.
+		if _, err := f.lane.WaitOccupancy(ctx, func(n int) bool { return n == 0 }); err != nil {
+			return nil
+		}
+		t := *next
+		f.lane.Enter()
+		if t.Tailgate {
+			f.lane.Tailgate()
+		}
+		if _, err := f.lane.WaitOccupancy(ctx, func(n int) bool { return n >= 1 }); err != nil {
+			return nil
+		}
+		f.mu.Lock()
+		f.queue = f.queue[1:]
+		f.admitted++
+		f.mu.Unlock()
+		f.reader.Present(t.MRZ)
+	}
+}
+
+// Handler serves POST /sim/travellers (a JSON array of travellers) and
+// GET /sim/status.
+func (f *Feed) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /sim/travellers", func(w http.ResponseWriter, r *http.Request) {
+		var ts []Traveller
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<20))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&ts); err != nil {
+			http.Error(w, fmt.Sprintf("want a JSON array of travellers {\"mrz\":[lines],\"tailgate\":bool}: %v", err), http.StatusBadRequest)
+			return
+		}
+		for i, t := range ts {
+			if len(t.MRZ) < 2 || len(t.MRZ) > 3 {
+				http.Error(w, fmt.Sprintf("traveller %d: mrz must have 2 or 3 lines, has %d", i, len(t.MRZ)), http.StatusBadRequest)
+				return
+			}
+		}
+		f.Add(ts...)
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(f.Status())
+	})
+	mux.HandleFunc("GET /sim/status", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(f.Status())
+	})
+	return mux
+}
