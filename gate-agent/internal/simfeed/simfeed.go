@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"autogate/drivers/docreader"
 	"autogate/drivers/gatectl"
@@ -37,11 +38,14 @@ type Feed struct {
 	admitted int
 	recorded int
 	wake     chan struct{}
+	// recordedCh wakes waitRecorded.
+	recordedCh chan struct{}
 }
 
 // New creates a feed over the simulated reader and lane.
 func New(reader *docreader.Sim, lane *gatectl.Sim, log *slog.Logger) *Feed {
-	return &Feed{reader: reader, lane: lane, log: log.With("component", "simfeed"), wake: make(chan struct{}, 1)}
+	return &Feed{reader: reader, lane: lane, log: log.With("component", "simfeed"), wake: make(chan struct{}, 1),
+		recordedCh: make(chan struct{}, 1)}
 }
 
 // Add queues travellers.
@@ -67,6 +71,10 @@ func (f *Feed) Recorded() {
 	f.mu.Lock()
 	f.recorded++
 	f.mu.Unlock()
+	select {
+	case f.recordedCh <- struct{}{}:
+	default:
+	}
 }
 
 // Run plays queued travellers until ctx ends.
@@ -86,8 +94,15 @@ func (f *Feed) Run(ctx context.Context) error {
 				continue
 			}
 		}
-		// One traveller at a time: wait for the lane to empty.
+		// One traveller at a time, as the gate's signal tells a real queue:
+		// the next steps in once the lane is empty and the previous crossing
+		// is recorded. Without the second condition a traveller sent back
+		// through the open entrance and the next one walking in could merge
+		// into one unbroken "occupied" on the sensor.
 		if _, err := f.lane.WaitOccupancy(ctx, func(n int) bool { return n == 0 }); err != nil {
+			return nil
+		}
+		if !f.waitRecorded(ctx) {
 			return nil
 		}
 		t := *next
@@ -103,6 +118,32 @@ func (f *Feed) Run(ctx context.Context) error {
 		f.admitted++
 		f.mu.Unlock()
 		f.reader.Present(t.MRZ)
+	}
+}
+
+// recordGrace bounds the wait for the previous crossing's record once the
+// lane is empty: a crossing the gate could not record must not stop the queue.
+const recordGrace = 3 * time.Second
+
+// waitRecorded waits until every admitted traveller's crossing is recorded,
+// or recordGrace passes; false when ctx ended.
+func (f *Feed) waitRecorded(ctx context.Context) bool {
+	deadline := time.After(recordGrace)
+	for {
+		f.mu.Lock()
+		done := f.recorded >= f.admitted
+		f.mu.Unlock()
+		if done {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-deadline:
+			f.log.Warn("previous crossing not recorded in time; admitting the next traveller", "grace", recordGrace)
+			return true
+		case <-f.recordedCh:
+		}
 	}
 }
 

@@ -58,6 +58,13 @@ func TestOneTravellerAtATime(t *testing.T) {
 		t.Fatal(err)
 	}
 	lane.CloseDoor(ctx, gatectl.Exit)
+	// The lane is empty but the gate has not recorded the first crossing:
+	// the next traveller still waits for the gate's signal.
+	time.Sleep(100 * time.Millisecond)
+	if st := f.Status(); st.Admitted != 1 {
+		t.Fatalf("status %+v: admitted before the previous crossing was recorded", st)
+	}
+	f.Recorded()
 	doc, err = reader.Read(ctx)
 	if err != nil || doc.Lines[0] != "C" {
 		t.Fatalf("second document %v err=%v", doc.Lines, err)
