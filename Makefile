@@ -1,0 +1,56 @@
+# autogate — make demo runs a simulated border post, make test runs every test.
+# Each target installs what it needs when it is missing (Debian 12 + Go).
+
+GO        ?= go
+GOFLAGS   ?=
+# Build dependencies: gcc for cgo (mattn/go-sqlite3).
+APT_BUILD := gcc libc6-dev pkg-config
+# Test-only dependencies: Debian's Chromium for the dashboard's browser tests.
+APT_TEST  := chromium
+DEMO_ARGS ?= --gates 4 --travellers 200 --speed 6
+
+.PHONY: all build deps test-deps demo test vet fuzz clean
+
+all: build
+
+# ensure-apt installs the named Debian packages that dpkg says are missing.
+define ensure-apt
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+endef
+
+deps:
+	$(call ensure-apt,$(APT_BUILD))
+	$(GO) mod download
+
+test-deps: deps
+	$(call ensure-apt,$(APT_TEST))
+
+build: deps
+	$(GO) build -o bin/ ./gate-agent ./central
+
+demo: deps
+	$(GO) run ./benchmarks/post $(DEMO_ARGS)
+
+vet: deps
+	$(GO) vet ./...
+
+test: test-deps
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 15m ./...
+
+# A short run of every fuzz target (go test runs their seed corpora already).
+fuzz: deps
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 20s $$pkg || exit 1; \
+		done; \
+	done
+
+clean:
+	rm -rf bin var

@@ -1,0 +1,393 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+
+	"autogate/benchmarks/population"
+	"autogate/internal/wire"
+)
+
+// Post is a simulated border post: central (with its embedded broker, or
+// beside a separate broker process) and N gate-agent processes on loopback.
+type Post struct {
+	Bin   string  // folder holding the gate-agent and central binaries
+	Work  string  // folder for data, gate files and logs
+	Root  string  // repository root (for firmware-config/devices)
+	Speed float64 // simulated device speed
+	Gates int
+	// SeparateBroker runs the broker as its own process (`central broker`),
+	// so it can be restarted under a running central.
+	SeparateBroker bool
+	// HTTP is central's dashboard address ("" = a free loopback port).
+	HTTP string
+
+	MQTT    string // broker address in use
+	central *proc
+	broker  *proc
+	gates   []*gateProc
+}
+
+type gateProc struct {
+	ID, Config, Data, HTTP string
+	p                      *proc
+}
+
+// proc is one child process with its log file.
+type proc struct {
+	name string
+	args []string
+	bin  string
+	log  string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func (p *proc) start() error {
+	lf, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	p.cmd = exec.Command(p.bin, p.args...)
+	p.cmd.Stdout, p.cmd.Stderr = lf, lf
+	// Own process group: a Ctrl-C in the terminal reaches the simulator,
+	// which then stops its children in order.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := p.cmd.Start(); err != nil {
+		lf.Close()
+		return fmt.Errorf("starting %s: %w", p.name, err)
+	}
+	p.done = make(chan struct{})
+	go func() { p.cmd.Wait(); lf.Close(); close(p.done) }()
+	return nil
+}
+
+func (p *proc) running() bool {
+	if p == nil || p.done == nil {
+		return false
+	}
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// stop sends sig and waits (SIGKILL after the timeout).
+func (p *proc) stop(sig syscall.Signal, timeout time.Duration) {
+	if !p.running() {
+		return
+	}
+	p.cmd.Process.Signal(sig)
+	select {
+	case <-p.done:
+	case <-time.After(timeout):
+		p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// freeAddr returns a loopback address with a port free right now.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// GateID names gate i.
+func GateID(i int) string { return fmt.Sprintf("sim-post-%02d", i+1) }
+
+// Start launches the broker (if separate), central and the gates, and waits
+// until each answers.
+func (s *Post) Start(ctx context.Context) error {
+	for _, d := range []string{"logs", "gates", "data"} {
+		if err := os.MkdirAll(filepath.Join(s.Work, d), 0o755); err != nil {
+			return err
+		}
+	}
+	var err error
+	if s.MQTT, err = freeAddr(); err != nil {
+		return err
+	}
+	if s.HTTP == "" {
+		if s.HTTP, err = freeAddr(); err != nil {
+			return err
+		}
+	}
+	centralArgs := []string{"serve", "--data", filepath.Join(s.Work, "data", "central"), "--http", s.HTTP}
+	if s.SeparateBroker {
+		s.broker = &proc{name: "broker", bin: filepath.Join(s.Bin, "central"), args: []string{"broker", "--listen", s.MQTT},
+			log: filepath.Join(s.Work, "logs", "broker.log")}
+		if err := s.StartBroker(ctx); err != nil {
+			return err
+		}
+		centralArgs = append(centralArgs, "--broker", "tcp://"+s.MQTT)
+	} else {
+		centralArgs = append(centralArgs, "--mqtt-listen", s.MQTT)
+	}
+	s.central = &proc{name: "central", bin: filepath.Join(s.Bin, "central"), args: centralArgs,
+		log: filepath.Join(s.Work, "logs", "central.log")}
+	if err := s.StartCentral(ctx); err != nil {
+		return err
+	}
+	for i := 0; i < s.Gates; i++ {
+		g, err := s.writeGate(i)
+		if err != nil {
+			return err
+		}
+		s.gates = append(s.gates, g)
+		if err := s.StartGate(ctx, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// StartBroker starts (or restarts) the separate broker process.
+func (s *Post) StartBroker(ctx context.Context) error {
+	if err := s.broker.start(); err != nil {
+		return err
+	}
+	return waitTCP(ctx, s.MQTT, s.broker)
+}
+
+// StopBroker stops the separate broker (SIGKILL: a crash, not a goodbye).
+func (s *Post) StopBroker() { s.broker.stop(syscall.SIGKILL, time.Second) }
+
+// StartCentral starts (or restarts) central and waits for its health check.
+func (s *Post) StartCentral(ctx context.Context) error {
+	if err := s.central.start(); err != nil {
+		return err
+	}
+	return waitHTTP(ctx, "http://"+s.HTTP+"/healthz", s.central)
+}
+
+// StopCentral stops central with sig.
+func (s *Post) StopCentral(sig syscall.Signal) { s.central.stop(sig, 10*time.Second) }
+
+func (s *Post) writeGate(i int) (*gateProc, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	g := &gateProc{ID: GateID(i), HTTP: addr,
+		Config: filepath.Join(s.Work, "gates", GateID(i)+".toml"),
+		Data:   filepath.Join(s.Work, "data", GateID(i))}
+	devices := filepath.Join(s.Root, "firmware-config", "devices")
+	var b strings.Builder
+	fmt.Fprintf(&b, "# written by the border-post simulator\n[gate]\nid = %q\npost = \"sim-post\"\ndirection = %q\n\n", g.ID, []string{"entry", "exit"}[i%2])
+	fmt.Fprintf(&b, "[agent]\ndata_dir = %q\nhttp = %q\n\n", g.Data, g.HTTP)
+	// Short timeouts: a simulated post restarts brokers and agents on purpose.
+	fmt.Fprintf(&b, "[central]\nbroker = %q\nheartbeat_s = 2\nack_timeout_s = 5\n\n", "tcp://"+s.MQTT)
+	for _, dev := range []string{"docreader", "gatectl", "camera", "fingerprint"} {
+		fmt.Fprintf(&b, "[devices.%s]\nprofile = %q\n\n", dev, filepath.Join(devices, "sim-"+dev+".toml"))
+	}
+	fmt.Fprintf(&b, "[simulation]\nspeed = %v\n", s.Speed)
+	return g, os.WriteFile(g.Config, []byte(b.String()), 0o644)
+}
+
+// StartGate starts (or restarts) gate i and waits for its health check.
+func (s *Post) StartGate(ctx context.Context, i int) error {
+	g := s.gates[i]
+	g.p = &proc{name: g.ID, bin: filepath.Join(s.Bin, "gate-agent"), args: []string{"run", "--config", g.Config},
+		log: filepath.Join(s.Work, "logs", g.ID+".log")}
+	if err := g.p.start(); err != nil {
+		return err
+	}
+	return waitHTTP(ctx, "http://"+g.HTTP+"/healthz", g.p)
+}
+
+// KillGate stops gate i with sig (SIGKILL for a crash).
+func (s *Post) KillGate(i int, sig syscall.Signal) { s.gates[i].p.stop(sig, 10*time.Second) }
+
+// Stop stops every process: gates first (so they say goodbye), then central
+// and the broker.
+func (s *Post) Stop() {
+	var wg sync.WaitGroup
+	for _, g := range s.gates {
+		wg.Add(1)
+		go func() { defer wg.Done(); g.p.stop(syscall.SIGTERM, 10*time.Second) }()
+	}
+	wg.Wait()
+	if s.central != nil {
+		s.central.stop(syscall.SIGTERM, 10*time.Second)
+	}
+	if s.broker != nil {
+		s.broker.stop(syscall.SIGTERM, 5*time.Second)
+	}
+}
+
+// Feed queues travellers round-robin at the gates; it returns how many went
+// to each gate.
+func (s *Post) Feed(ctx context.Context, ts []population.Traveller) ([]int, error) {
+	per := make([][]map[string]any, len(s.gates))
+	for i, t := range ts {
+		per[i%len(s.gates)] = append(per[i%len(s.gates)], map[string]any{"mrz": t.MRZ})
+	}
+	counts := make([]int, len(s.gates))
+	for i, batch := range per {
+		if len(batch) == 0 {
+			continue
+		}
+		if err := s.FeedGate(ctx, i, batch); err != nil {
+			return nil, err
+		}
+		counts[i] = len(batch)
+	}
+	return counts, nil
+}
+
+// FeedGate queues travellers ({"mrz": lines}) at gate i.
+func (s *Post) FeedGate(ctx context.Context, i int, travellers []map[string]any) error {
+	body, _ := json.Marshal(travellers)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+s.gates[i].HTTP+"/sim/travellers", bytes.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("feeding %s: %w", s.gates[i].ID, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("feeding %s: %s: %s", s.gates[i].ID, resp.Status, msg)
+	}
+	return nil
+}
+
+// FeedStatus is a gate's traveller feed as /sim/status reports it.
+type FeedStatus struct {
+	Queued, Admitted, Recorded int
+}
+
+// GateFeed asks gate i how its queue is doing.
+func (s *Post) GateFeed(ctx context.Context, i int) (FeedStatus, error) {
+	var st FeedStatus
+	err := getJSON(ctx, "http://"+s.gates[i].HTTP+"/sim/status", &st)
+	return st, err
+}
+
+// GateCrossings reads every crossing gate i has stored, straight from its SQLite.
+func (s *Post) GateCrossings(ctx context.Context, i int) ([]wire.Crossing, error) {
+	path := filepath.Join(s.gates[i].Data, "gate.db")
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=10000")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, "SELECT payload FROM crossings ORDER BY seq")
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	defer rows.Close()
+	var out []wire.Crossing
+	for rows.Next() {
+		var payload []byte
+		var c wire.Crossing
+		if err := rows.Scan(&payload); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(payload, &c); err != nil {
+			return nil, fmt.Errorf("%s: stored crossing unreadable: %w", path, err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CentralCrossings pages through central's API for every crossing of a gate.
+func (s *Post) CentralCrossings(ctx context.Context, gate string) ([]wire.Crossing, error) {
+	var all []wire.Crossing
+	since := ""
+	for {
+		q := url.Values{"gate": {gate}, "order": {"asc"}, "limit": {"10000"}}
+		if since != "" {
+			q.Set("since", since)
+		}
+		var page struct {
+			Crossings []wire.Crossing `json:"crossings"`
+		}
+		if err := getJSON(ctx, "http://"+s.HTTP+"/api/crossings?"+q.Encode(), &page); err != nil {
+			return nil, err
+		}
+		all = append(all, page.Crossings...)
+		if len(page.Crossings) < 10000 {
+			return all, nil
+		}
+		since = page.Crossings[len(page.Crossings)-1].ID
+	}
+}
+
+func getJSON(ctx context.Context, u string, v any) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		return fmt.Errorf("GET %s: %s: %s", u, resp.Status, msg)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+func waitHTTP(ctx context.Context, u string, p *proc) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if !p.running() {
+			return fmt.Errorf("%s exited at start; see %s", p.name, p.log)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s did not answer on %s in 30 s; see %s", p.name, u, p.log)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func waitTCP(ctx context.Context, addr string, p *proc) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return nil
+		}
+		if !p.running() {
+			return fmt.Errorf("%s exited at start; see %s", p.name, p.log)
+		}
+		select {
+		case <-ctx.Done():
+			return errors.New(p.name + " did not listen on " + addr + " in 30 s; see " + p.log)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

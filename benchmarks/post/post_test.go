@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"autogate/benchmarks/population"
+)
+
+// These tests run central, the broker and gate agents as real processes
+// talking real MQTT on loopback, and compare central's store with every
+// gate's SQLite at the end.
+
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "autogate-post-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	root, err := repoRoot()
+	if err == nil {
+		err = build(context.Background(), root, dir)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "building the binaries for the integration tests:", err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func newPost(t *testing.T, gates int, speed float64, separateBroker bool) *Post {
+	t.Helper()
+	root, err := repoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Post{Bin: binDir, Work: t.TempDir(), Root: root, Speed: speed, Gates: gates, SeparateBroker: separateBroker}
+	t.Cleanup(func() {
+		p.Stop()
+		if t.Failed() {
+			dumpLogs(t, p)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func dumpLogs(t *testing.T, p *Post) {
+	logs, _ := filepath.Glob(filepath.Join(p.Work, "logs", "*.log"))
+	for _, l := range logs {
+		b, _ := os.ReadFile(l)
+		lines := strings.Split(string(b), "\n")
+		if len(lines) > 40 {
+			lines = lines[len(lines)-40:]
+		}
+		t.Logf("--- tail of %s\n%s", filepath.Base(l), strings.Join(lines, "\n"))
+	}
+}
+
+// recordedAtGates counts the crossings in every gate's SQLite.
+func recordedAtGates(t *testing.T, p *Post) (total int, docs map[string]bool) {
+	t.Helper()
+	docs = map[string]bool{}
+	for i := range p.gates {
+		cs, err := p.GateCrossings(context.Background(), i)
+		if err != nil {
+			continue // the store may not exist yet
+		}
+		total += len(cs)
+		for _, c := range cs {
+			docs[c.Document.DocumentNumber] = true
+		}
+	}
+	return total, docs
+}
+
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func assertExactlyOnce(t *testing.T, p *Post, pop []population.Traveller) Report {
+	t.Helper()
+	rep, err := p.waitDelivered(context.Background(), pop, 60*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Log(rep.SummaryLine())
+	if rep.Lost != 0 || rep.Duplicates != 0 || rep.Delivered != rep.Crossings {
+		t.Fatalf("central differs from the gates: %s", rep.SummaryLine())
+	}
+	if rep.WrongDecisions != 0 {
+		t.Fatalf("%d crossings decided against the planted faults", rep.WrongDecisions)
+	}
+	return rep
+}
+
+func population_(n int, seed int64) []population.Traveller {
+	o := population.DefaultOptions(time.Now())
+	o.Seed, o.ExpiredShare = seed, 0.15
+	return population.Generate(n, o)
+}
+
+// A broker that dies and comes back mid-run loses nothing: gates keep
+// deciding on their own, and every crossing reaches central exactly once.
+func TestBrokerRestartMidRunLosesNothing(t *testing.T) {
+	p := newPost(t, 2, 60, true)
+	pop := population_(60, 7)
+	if _, err := p.Feed(context.Background(), pop); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a first share of crossings", 60*time.Second, func() bool { n, _ := recordedAtGates(t, p); return n >= 10 })
+	p.StopBroker()
+	before, _ := recordedAtGates(t, p)
+	// The gates go on deciding while central is out of reach.
+	waitFor(t, "crossings recorded while the broker is down", 30*time.Second, func() bool {
+		n, _ := recordedAtGates(t, p)
+		return n >= before+5
+	})
+	if err := p.StartBroker(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "every traveller through", 90*time.Second, func() bool { n, _ := recordedAtGates(t, p); return n >= len(pop) })
+	rep := assertExactlyOnce(t, p, pop)
+	if rep.Crossings != len(pop) || rep.Referred == 0 || rep.Passed == 0 {
+		t.Fatalf("want %d crossings with both decisions: %s", len(pop), rep.SummaryLine())
+	}
+}
+
+// A gate agent SIGKILLed at random points and restarted loses nothing it
+// recorded, and every traveller it had not recorded can cross again.
+func TestGateSIGKILLLosesNothing(t *testing.T) {
+	const kills = 6
+	p := newPost(t, 2, 60, false)
+	pop := population_(80, 11)
+	if _, err := p.Feed(context.Background(), pop); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for k := 0; k < kills; k++ {
+		time.Sleep(time.Duration(100+rng.IntN(400)) * time.Millisecond)
+		p.KillGate(0, syscall.SIGKILL)
+		if err := p.StartGate(context.Background(), 0); err != nil {
+			t.Fatal(err)
+		}
+		// The restarted agent's queue is empty: queue again whoever of its
+		// travellers has no record yet (a real queue would still stand there).
+		refeed(t, p, pop, 0)
+	}
+	waitFor(t, "every traveller through", 120*time.Second, func() bool { n, _ := recordedAtGates(t, p); return n >= len(pop) })
+	assertExactlyOnce(t, p, pop)
+}
+
+// refeed queues gate i's travellers that no gate has recorded.
+func refeed(t *testing.T, p *Post, pop []population.Traveller, gate int) {
+	t.Helper()
+	_, docs := recordedAtGates(t, p)
+	var batch []map[string]any
+	for j, tr := range pop {
+		if j%len(p.gates) == gate && !docs[tr.Fields.DocumentNumber] {
+			batch = append(batch, map[string]any{"mrz": tr.MRZ})
+		}
+	}
+	if len(batch) > 0 {
+		if err := p.FeedGate(context.Background(), gate, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The simulator's own contract: the last line is the summary, and a clean
+// run exits 0.
+func TestSimulatorSummaryLine(t *testing.T) {
+	root, _ := repoRoot()
+	cmd := exec.Command("go", "run", ".", "--gates", "2", "--travellers", "20", "--speed", "0",
+		"--exit-when-done", "--bin", binDir, "--results", t.TempDir())
+	cmd.Dir = filepath.Join(root, "benchmarks", "post")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("simulator failed: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	last := lines[len(lines)-1]
+	var r Report
+	n, err := fmt.Sscanf(last, "summary: travellers=%d crossings=%d delivered=%d lost=%d duplicates=%d passed=%d referred=%d median_crossing_s=%f p95_software_ms=%f",
+		&r.Travellers, &r.Crossings, &r.Delivered, &r.Lost, &r.Duplicates, &r.Passed, &r.Referred, &r.MedianCrossingS, &r.P95SoftwareMS)
+	if err != nil || n != 9 {
+		t.Fatalf("last line %q does not match the summary contract: %v", last, err)
+	}
+	if r.Travellers != 20 || r.Crossings != 20 || r.Delivered != 20 || r.Lost != 0 || r.Duplicates != 0 || r.Passed+r.Referred != 20 {
+		t.Fatalf("summary %q", last)
+	}
+}

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"autogate/central/internal/broker"
+	"autogate/central/internal/ingest"
+	"autogate/central/internal/store"
+	"autogate/central/internal/web"
+)
+
+const serveHelp = `Usage: central serve [--data DIR] [--http ADDR] [--mqtt-listen ADDR | --broker URL]
+
+Runs central: receives the gates' crossings and statuses over MQTT, stores
+them in SQLite under --data, acknowledges each crossing to its gate once it
+is committed, and serves the dashboard, the JSON API (/api/gates,
+/api/crossings, /api/stats), /metrics and /healthz on --http.
+
+By default an embedded MQTT broker listens on --mqtt-listen. With --broker
+central uses an external broker (Mosquitto, EMQX) and starts none; give one
+or the other, not both.
+
+SIGINT or SIGTERM stops it cleanly: the current batch is committed and
+acknowledged before exit.
+`
+
+// Defaults of central serve.
+const (
+	defaultDataDir = "var/central"
+	defaultHTTP    = "127.0.0.1:8080"
+)
+
+type serveConfig struct {
+	dataDir    string
+	httpAddr   string
+	mqttListen string // embedded broker address, when brokerURL is ""
+	brokerURL  string // external broker
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var cfg serveConfig
+	fs.StringVar(&cfg.dataDir, "data", defaultDataDir, "`DIR` holding the SQLite database (created if missing)")
+	fs.StringVar(&cfg.httpAddr, "http", defaultHTTP, "`ADDR` (host:port) of the dashboard, API, /metrics and /healthz")
+	fs.StringVar(&cfg.mqttListen, "mqtt-listen", broker.DefaultListen, "`ADDR` (host:port) the embedded MQTT broker listens on")
+	fs.StringVar(&cfg.brokerURL, "broker", "", "`URL` of an external MQTT broker, tcp://host:port; no embedded broker is started")
+	if code, done := parseFlags(fs, args, serveHelp, stdout, stderr); done {
+		return code
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["mqtt-listen"] && set["broker"] {
+		return usageError(stderr, "serve", "give either --mqtt-listen (embedded broker) or --broker (external broker), not both")
+	}
+	if err := checkHostPort(cfg.httpAddr); err != nil {
+		return usageError(stderr, "serve", "--http: %v", err)
+	}
+	if cfg.brokerURL != "" {
+		if err := checkBrokerURL(cfg.brokerURL); err != nil {
+			return usageError(stderr, "serve", "--broker: %v", err)
+		}
+	} else if err := checkHostPort(cfg.mqttListen); err != nil {
+		return usageError(stderr, "serve", "--mqtt-listen: %v", err)
+	}
+	if cfg.dataDir == "" {
+		return usageError(stderr, "serve", "--data must name a folder")
+	}
+
+	log := newLogger(stderr)
+	if err := serve(ctx, cfg, log); err != nil {
+		log.Error("central stopped on an error", "error", err)
+		fmt.Fprintf(stderr, "central serve: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+func checkBrokerURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL (want tcp://host:port)", raw)
+	}
+	switch u.Scheme {
+	case "tcp", "mqtt":
+	case "ssl", "tls", "mqtts", "ws", "wss":
+		return fmt.Errorf("%q: scheme %s is not supported yet (TLS and websockets come with the fleet PKI); use tcp://host:port", raw, u.Scheme)
+	default:
+		return fmt.Errorf("%q: want tcp://host:port", raw)
+	}
+	if u.Hostname() == "" || u.Port() == "" {
+		return fmt.Errorf("%q: want tcp://host:port, with both host and port", raw)
+	}
+	return nil
+}
+
+// serve runs central until ctx is cancelled, then stops in order: ingest
+// (commit, then ack), web, broker, store.
+func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
+	st, err := store.Open(cfg.dataDir)
+	if err != nil {
+		return fmt.Errorf("%w (the data folder is set with --data)", err)
+	}
+	defer st.Close()
+
+	// The HTTP port is taken before anything starts, so a port clash
+	// fails fast without a broker left half started.
+	httpLn, err := net.Listen("tcp", cfg.httpAddr)
+	if err != nil {
+		return listenError("HTTP", cfg.httpAddr, "--http", "", err)
+	}
+	defer httpLn.Close()
+
+	brokerURL := cfg.brokerURL
+	var embedded *broker.Broker
+	if brokerURL == "" {
+		embedded, err = broker.Start(broker.Options{Listen: cfg.mqttListen, Logger: log})
+		if err != nil {
+			return listenError("MQTT", cfg.mqttListen, "--mqtt-listen", "use the broker already running there with --broker tcp://"+clientHost(cfg.mqttListen), err)
+		}
+		defer embedded.Close()
+		brokerURL = "tcp://" + clientHost(embedded.Addr())
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		web.NewGateCollector(st, log))
+
+	var site *web.Server
+	in, err := ingest.New(ingest.Config{
+		BrokerURL: brokerURL, Store: st, Logger: log, Metrics: reg,
+		OnChange: func(c ingest.Change) {
+			if site != nil {
+				site.Notify(c.Crossings, c.Gates, c.Rejects)
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	site, err = web.New(web.Config{
+		Store: st, Logger: log, Gatherer: reg,
+		Health: func(context.Context) error {
+			if !in.Subscribed() {
+				return fmt.Errorf("not subscribed on the MQTT broker %s (reconnecting; check that it runs)", brokerURL)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           site,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second, // the event stream lifts it for itself
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- srv.Serve(httpLn) }()
+
+	if err := in.Start(); err != nil {
+		return err
+	}
+	attrs := []any{"dashboard", "http://" + dashboardHost(httpLn.Addr().String()) + "/", "data", st.Path()}
+	if embedded != nil {
+		attrs = append(attrs, "broker", "embedded", "mqtt_listen", embedded.Addr())
+	} else {
+		attrs = append(attrs, "broker", brokerURL)
+	}
+	log.Info("central serving", attrs...)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("stopping: committing and acknowledging the current batch")
+	case err := <-httpErr:
+		runErr = fmt.Errorf("HTTP server on %s: %w", httpLn.Addr(), err)
+	}
+
+	stopCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := in.Stop(stopCtx); err != nil {
+		log.Error("stopping ingest", "error", err)
+		runErr = errors.Join(runErr, err)
+	}
+	site.Close()
+	shutCtx, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		srv.Close()
+	}
+	if embedded != nil {
+		embedded.Close()
+	}
+	if runErr == nil {
+		log.Info("central stopped")
+	}
+	return runErr
+}
+
+// dashboardHost is the host:port to print in the dashboard URL: a wildcard
+// listen address is shown as localhost, which a person can open.
+func dashboardHost(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
