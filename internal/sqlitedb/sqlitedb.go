@@ -24,7 +24,8 @@ func Open(ctx context.Context, path string, migrations []string) (*sql.DB, error
 	q.Set("_busy_timeout", "10000")
 	q.Set("_synchronous", "FULL")
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	// Escape the path: a '?' or '#' in a folder name must not end it.
+	db, err := sql.Open("sqlite3", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
@@ -40,32 +41,44 @@ func Open(ctx context.Context, path string, migrations []string) (*sql.DB, error
 }
 
 func migrate(ctx context.Context, db *sql.DB, migrations []string) error {
+	for {
+		done, err := step(ctx, db, migrations)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// step applies the next migration, reading the version inside the same
+// immediate (write-locked) transaction, so two processes opening one fresh
+// file cannot both apply a step. It reports done when nothing was left.
+func step(ctx context.Context, db *sql.DB, migrations []string) (done bool, err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
 	var version int
-	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return err
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return false, err
 	}
 	if version > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this build knows (%d): run a newer build or restore a backup", version, len(migrations))
+		return false, fmt.Errorf("schema version %d is newer than this build knows (%d): run a newer build or restore a backup", version, len(migrations))
 	}
-	for v := version; v < len(migrations); v++ {
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", v+1, err)
-		}
-		// PRAGMA takes no bind parameters; v is an int we control.
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: %w", v+1, err)
-		}
+	if version == len(migrations) {
+		return true, nil
 	}
-	return nil
+	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
+		return false, fmt.Errorf("migration %d: %w", version+1, err)
+	}
+	// PRAGMA takes no bind parameters; version is an int we control.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", version+1)); err != nil {
+		return false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("migration %d: %w", version+1, err)
+	}
+	return false, nil
 }
 
 // Version returns the schema version of an open database.

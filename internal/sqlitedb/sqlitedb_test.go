@@ -78,3 +78,35 @@ func TestNewerSchemaRefused(t *testing.T) {
 		t.Fatalf("err=%v, want a 'newer schema' error", err)
 	}
 }
+
+func TestConcurrentOpensApplyEachMigrationOnce(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "odd?name#x", "x.db")
+	// Applying either step twice would fail (no IF NOT EXISTS) or double the row.
+	m := []string{"CREATE TABLE a(x)", "INSERT INTO a VALUES (1)"}
+	errs := make(chan error, 4)
+	for i := 0; i < 4; i++ {
+		go func() {
+			db, err := Open(ctx, path, m)
+			if err == nil {
+				db.Close()
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := Open(ctx, path, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	db.QueryRow("SELECT count(*) FROM a").Scan(&n)
+	if n != 1 {
+		t.Fatalf("%d rows: a migration ran more than once", n)
+	}
+}

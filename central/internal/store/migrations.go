@@ -2,26 +2,20 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"time"
+
+	"autogate/internal/sqlitedb"
 )
 
-// migration is one step of the schema. Steps are never edited once released:
-// a change to the schema is a new step at the end of the list.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
+// migrations are applied by internal/sqlitedb in order, each in its own
+// transaction, and tracked by PRAGMA user_version. A step is never edited once
+// released: a change to the schema is a new step at the end of the list.
+//
 // Times are stored as fixed-width UTC text (see timeLayout) so that string
 // order is time order and the file stays readable with the sqlite3 shell.
-var migrations = []migration{
-	{
-		version: 1,
-		name:    "gates, crossings, rejects",
-		sql: `
+var migrations = []string{
+	// 1: gates, crossings, rejects
+	`
 CREATE TABLE gates (
 	id                 TEXT PRIMARY KEY,
 	post               TEXT    NOT NULL DEFAULT '',
@@ -86,56 +80,13 @@ CREATE TABLE reject_totals (
 	count  INTEGER NOT NULL
 );
 `,
-	},
 }
 
-// migrate applies every migration not yet recorded in schema_migrations. Each
-// step runs in its own immediate transaction and checks the record inside it,
-// so two processes opening the same fresh file cannot both apply a step.
-func migrate(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		name       TEXT NOT NULL,
-		applied_at TEXT NOT NULL
-	)`); err != nil {
-		return fmt.Errorf("creating schema_migrations: %w", err)
-	}
-	for _, m := range migrations {
-		if err := applyMigration(ctx, db, m); err != nil {
-			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
-		}
-	}
-	return nil
-}
-
-func applyMigration(ctx context.Context, db *sql.DB, m migration) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	var applied int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&applied); err != nil {
-		return err
-	}
-	if applied > 0 {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		m.version, m.name, formatTime(time.Now())); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// SchemaVersion reports the highest migration applied to the open database.
+// SchemaVersion reports how many migrations the open database has applied.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
-	var v sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v); err != nil {
+	v, err := sqlitedb.Version(ctx, s.db)
+	if err != nil {
 		return 0, fmt.Errorf("reading schema version of %s: %w", s.path, err)
 	}
-	return int(v.Int64), nil
+	return v, nil
 }

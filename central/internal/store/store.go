@@ -6,14 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
-
+	"autogate/internal/sqlitedb"
 	"autogate/internal/wire"
 )
 
@@ -43,25 +41,11 @@ func Open(dataDir string) (*Store, error) {
 		return nil, fmt.Errorf("store: creating data folder %s: %w (choose a writable folder with --data)", dataDir, err)
 	}
 	path := filepath.Join(dataDir, FileName)
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_foreign_keys", "on")
-	q.Set("_busy_timeout", "10000")
-	q.Set("_synchronous", "FULL")
-	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite3", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("store: opening %s: %w", path, err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: opening %s: %w (is it a SQLite database, and is the folder writable?)", path, err)
-	}
-	if err := migrate(ctx, db); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: %s: %w (restore the file from a backup or move it aside to start empty)", path, err)
+	db, err := sqlitedb.Open(ctx, path, migrations)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w (restore the file from a backup or move it aside to start empty)", err)
 	}
 	return &Store{db: db, path: path}, nil
 }
