@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -164,9 +165,16 @@ func DecodeCrossing(topicGate string, payload []byte) (Crossing, error) {
 	return c, c.validate(topicGate)
 }
 
+// validID accepts ULIDs in their canonical (upper-case) form only: central
+// pages by id, and a lower-case id would sort apart from its peers.
+func validID(id string) bool {
+	_, err := ulid.ParseStrict(id)
+	return err == nil && id == strings.ToUpper(id)
+}
+
 func (c *Crossing) validate(topicGate string) error {
-	if _, err := ulid.ParseStrict(c.ID); err != nil {
-		return fmt.Errorf("%w: id %q is not a ULID", ErrInvalid, c.ID)
+	if !validID(c.ID) {
+		return fmt.Errorf("%w: id %q is not a canonical ULID", ErrInvalid, c.ID)
 	}
 	if c.Gate != topicGate {
 		return fmt.Errorf("%w: crossing %s claims gate %q but arrived on gate %q's topic", ErrInvalid, c.ID, c.Gate, topicGate)
@@ -195,8 +203,8 @@ func DecodeAck(payload []byte) (Ack, error) {
 		return Ack{}, err
 	}
 	for _, id := range a.IDs {
-		if _, err := ulid.ParseStrict(id); err != nil {
-			return Ack{}, fmt.Errorf("%w: ack names %q, not a ULID", ErrInvalid, id)
+		if !validID(id) {
+			return Ack{}, fmt.Errorf("%w: ack names %q, not a canonical ULID", ErrInvalid, id)
 		}
 	}
 	return a, nil

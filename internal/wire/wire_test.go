@@ -40,6 +40,7 @@ func TestDecodeCrossingRefuses(t *testing.T) {
 		{"too large", "post-a-01", []byte(`{"v":1,"pad":"` + strings.Repeat("x", MaxMessageBytes) + `"}`), ErrTooLarge},
 		{"other gate", "post-b-07", Encode(validCrossing()), ErrInvalid},
 		{"bad id", "post-a-01", mutate(func(c *Crossing) { c.ID = "123" }), ErrInvalid},
+		{"lower-case id", "post-a-01", mutate(func(c *Crossing) { c.ID = strings.ToLower(c.ID) }), ErrInvalid},
 		{"bad decision", "post-a-01", mutate(func(c *Crossing) { c.Decision = "open" }), ErrInvalid},
 		{"zero seq", "post-a-01", mutate(func(c *Crossing) { c.Seq = 0 }), ErrInvalid},
 		{"ends before start", "post-a-01", mutate(func(c *Crossing) { c.EndedAt = c.StartedAt.Add(-time.Second) }), ErrInvalid},
