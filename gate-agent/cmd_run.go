@@ -114,7 +114,7 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 
 	fl := flow.New(flow.Options{
 		Gate: g.Gate.ID, Post: g.Gate.Post, Direction: g.Gate.Direction,
-		Checks:   flow.DocumentChecks(g.Policy),
+		Checks: flow.DocumentChecks(g.Policy),
 		Recorded: func(wire.Crossing) {
 			up.Kick()
 			if devs.Feed != nil {

@@ -19,7 +19,7 @@ import (
 type gateDevices struct {
 	Reader  docreader.Reader
 	Lane    gatectl.Controller
-	Camera  camera.Camera      // nil when the gate has none
+	Camera  camera.Camera       // nil when the gate has none
 	Scanner fingerprint.Scanner // nil when the gate has none
 	// Feed plays travellers when the reader and the lane are simulated.
 	Feed *simfeed.Feed

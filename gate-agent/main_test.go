@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"autogate/internal/testenv"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
@@ -26,7 +28,7 @@ func TestUsageErrorsExit2(t *testing.T) {
 }
 
 func TestConfigCheck(t *testing.T) {
-	good := filepath.Join("..", "firmware-config", "gates", "example-entry-01.toml")
+	good := filepath.Join(testenv.RepoRoot(t), "firmware-config", "gates", "example-entry-01.toml")
 	if code, out, _ := runCLI("config", "check", good); code != 0 || !strings.Contains(out, "ok") {
 		t.Fatalf("exit %d: %s", code, out)
 	}
@@ -45,11 +47,11 @@ func TestConfigCheck(t *testing.T) {
 }
 
 func TestConfigCheckRefusesAProfileOfTheWrongKind(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join("..", "firmware-config", "gates", "example-entry-01.toml"))
+	src, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "firmware-config", "gates", "example-entry-01.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	devices, _ := filepath.Abs(filepath.Join("..", "firmware-config", "devices"))
+	devices := filepath.Join(testenv.RepoRoot(t), "firmware-config", "devices")
 	s := strings.ReplaceAll(string(src), "../devices/", devices+"/")
 	s = strings.Replace(s, devices+"/sim-docreader.toml", devices+"/sim-camera.toml", 1)
 	path := filepath.Join(t.TempDir(), "g.toml")

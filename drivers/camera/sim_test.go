@@ -14,39 +14,14 @@ import (
 	"time"
 
 	"autogate/drivers/device"
+	"autogate/internal/testenv"
 )
-
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-}
-
-func shippedProfile(t *testing.T) device.Profile {
-	t.Helper()
-	p, err := device.LoadProfile(filepath.Join(repoRoot(t), "firmware-config", "devices", "sim-camera.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 type timing struct{ warmup, frame time.Duration }
 
 func newSim(t *testing.T, speed device.Speed) (*Sim, timing) {
 	t.Helper()
-	p := shippedProfile(t)
+	p := testenv.ShippedProfile(t, "sim-camera")
 	s, err := NewSim(p, speed)
 	if err != nil {
 		t.Fatal(err)
@@ -127,13 +102,10 @@ func TestShowCyclesImages(t *testing.T) {
 }
 
 func TestShowsRealFaces(t *testing.T) {
-	dir := os.Getenv("AUTOGATE_TESTDATA")
-	if dir == "" {
-		dir = filepath.Join(repoRoot(t), "..", "shared", "testdata")
-	}
-	faces, _ := filepath.Glob(filepath.Join(dir, "faces", "deepface", "*.jpg"))
+	dir := testenv.SharedTestdata(t, "faces/deepface")
+	faces, _ := filepath.Glob(filepath.Join(dir, "*.jpg"))
 	if len(faces) < 2 {
-		t.Skipf("shared test data not found at %s (set AUTOGATE_TESTDATA): skipping the real-face check", dir)
+		t.Skipf("%s holds fewer than 2 faces (set AUTOGATE_TESTDATA to the full shared test data): skipping the real-face check", dir)
 	}
 	var imgs []image.Image
 	for _, f := range faces[:2] {
@@ -285,7 +257,7 @@ func TestCloseUnblocksCapture(t *testing.T) {
 }
 
 func TestNewSimRefusesBadProfiles(t *testing.T) {
-	p := shippedProfile(t)
+	p := testenv.ShippedProfile(t, "sim-camera")
 	p.Device.Kind = device.KindGateCtl
 	if _, err := NewSim(p, 1); err == nil {
 		t.Error("gatectl profile accepted")
@@ -295,7 +267,7 @@ func TestNewSimRefusesBadProfiles(t *testing.T) {
 		"height":   "tall",
 		"exposure": int64(5),
 	} {
-		p := shippedProfile(t)
+		p := testenv.ShippedProfile(t, "sim-camera")
 		p.Settings[setting] = want
 		if _, err := NewSim(p, 1); err == nil || !strings.Contains(err.Error(), "settings."+setting) {
 			t.Errorf("settings.%s = %v: %v", setting, want, err)

@@ -3,8 +3,6 @@ package docreader
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"autogate/drivers/device"
+	"autogate/internal/testenv"
 )
 
 // ICAO Doc 9303 part 4, appendix: the TD3 specimen passport of Anna Maria
@@ -29,33 +28,9 @@ var specimenTD1 = []string{
 	"ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
 }
 
-// shippedProfile loads firmware-config/devices/<name>.toml from the
-// repository holding this package.
-func shippedProfile(t *testing.T, name string) device.Profile {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-	p, err := device.LoadProfile(filepath.Join(dir, "firmware-config", "devices", name+".toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func newSim(t *testing.T, speed device.Speed) (*Sim, time.Duration) {
 	t.Helper()
-	p := shippedProfile(t, "sim-docreader")
+	p := testenv.ShippedProfile(t, "sim-docreader")
 	s, err := NewSim(p, speed)
 	if err != nil {
 		t.Fatal(err)
@@ -306,15 +281,15 @@ func TestCloseUnblocksReads(t *testing.T) {
 }
 
 func TestNewSimRefusesOtherProfiles(t *testing.T) {
-	if _, err := NewSim(shippedProfile(t, "sim-camera"), 1); err == nil || !strings.Contains(err.Error(), "describes a camera, not a docreader") {
+	if _, err := NewSim(testenv.ShippedProfile(t, "sim-camera"), 1); err == nil || !strings.Contains(err.Error(), "describes a camera, not a docreader") {
 		t.Errorf("camera profile: %v", err)
 	}
-	p := shippedProfile(t, "sim-docreader")
+	p := testenv.ShippedProfile(t, "sim-docreader")
 	p.Settings = map[string]any{"baud": int64(9600)}
 	if _, err := NewSim(p, 1); err == nil || !strings.Contains(err.Error(), "settings.baud: unknown setting") {
 		t.Errorf("unknown setting: %v", err)
 	}
-	if _, err := NewSim(shippedProfile(t, "sim-docreader"), -1); err == nil {
+	if _, err := NewSim(testenv.ShippedProfile(t, "sim-docreader"), -1); err == nil {
 		t.Error("negative speed accepted")
 	}
 }

@@ -15,37 +15,12 @@ import (
 	"time"
 
 	"autogate/drivers/device"
+	"autogate/internal/testenv"
 )
-
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-}
-
-func shippedProfile(t *testing.T, name string) device.Profile {
-	t.Helper()
-	p, err := device.LoadProfile(filepath.Join(repoRoot(t), "firmware-config", "devices", name+".toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 func newSim(t *testing.T, speed device.Speed) (*Sim, time.Duration) {
 	t.Helper()
-	p := shippedProfile(t, "sim-fingerprint")
+	p := testenv.ShippedProfile(t, "sim-fingerprint")
 	s, err := NewSim(p, speed)
 	if err != nil {
 		t.Fatal(err)
@@ -160,13 +135,10 @@ func TestPlaceCopiesImage(t *testing.T) {
 }
 
 func TestRealFingerprints(t *testing.T) {
-	dir := os.Getenv("AUTOGATE_TESTDATA")
-	if dir == "" {
-		dir = filepath.Join(repoRoot(t), "..", "shared", "testdata")
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "fingerprints", "pyfnprint_png", "*.png"))
+	dir := testenv.SharedTestdata(t, "fingerprints/pyfnprint_png")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.png"))
 	if len(files) < 2 {
-		t.Skipf("shared test data not found at %s (set AUTOGATE_TESTDATA): skipping the real-fingerprint check", dir)
+		t.Skipf("%s holds fewer than 2 fingerprints (set AUTOGATE_TESTDATA to the full shared test data): skipping the real-fingerprint check", dir)
 	}
 	s, _ := newSim(t, 1000)
 	defer s.Close()
@@ -263,10 +235,10 @@ func TestFaults(t *testing.T) {
 }
 
 func TestNewSimRefusesOtherProfiles(t *testing.T) {
-	if _, err := NewSim(shippedProfile(t, "sim-gatectl"), 1); err == nil || !strings.Contains(err.Error(), "not a fingerprint") {
+	if _, err := NewSim(testenv.ShippedProfile(t, "sim-gatectl"), 1); err == nil || !strings.Contains(err.Error(), "not a fingerprint") {
 		t.Errorf("gatectl profile: %v", err)
 	}
-	p := shippedProfile(t, "sim-fingerprint")
+	p := testenv.ShippedProfile(t, "sim-fingerprint")
 	p.Settings = map[string]any{"security_level": int64(3)}
 	if _, err := NewSim(p, 1); err == nil || !strings.Contains(err.Error(), "settings.security_level") {
 		t.Errorf("unknown setting: %v", err)

@@ -3,8 +3,6 @@ package gatectl
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -13,35 +11,14 @@ import (
 	"time"
 
 	"autogate/drivers/device"
+	"autogate/internal/testenv"
 )
-
-func shippedProfile(t *testing.T, name string) device.Profile {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-	p, err := device.LoadProfile(filepath.Join(dir, "firmware-config", "devices", name+".toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 type timing struct{ open, close, walkIn, walkOut time.Duration }
 
 func newSim(t *testing.T, speed device.Speed) (*Sim, timing) {
 	t.Helper()
-	p := shippedProfile(t, "sim-gatectl")
+	p := testenv.ShippedProfile(t, "sim-gatectl")
 	s, err := NewSim(p, speed)
 	if err != nil {
 		t.Fatal(err)
@@ -449,10 +426,10 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func TestNewSimRefusesOtherProfiles(t *testing.T) {
-	if _, err := NewSim(shippedProfile(t, "sim-docreader"), 1); err == nil || !strings.Contains(err.Error(), "describes a docreader, not a gatectl") {
+	if _, err := NewSim(testenv.ShippedProfile(t, "sim-docreader"), 1); err == nil || !strings.Contains(err.Error(), "describes a docreader, not a gatectl") {
 		t.Errorf("docreader profile: %v", err)
 	}
-	p := shippedProfile(t, "sim-gatectl")
+	p := testenv.ShippedProfile(t, "sim-gatectl")
 	delete(p.Timing, "walk_in_ms")
 	if _, err := NewSim(p, 1); err == nil || !strings.Contains(err.Error(), "timing.walk_in_ms: missing") {
 		t.Errorf("profile without walk_in_ms: %v", err)

@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"autogate/internal/testenv"
 )
 
 // testNow is the fixed "now" for century rules: expiry dates resolve within
@@ -160,35 +161,9 @@ func TestParseSpecimens(t *testing.T) {
 	}
 }
 
-// testdataDir finds the shared test data ($AUTOGATE_TESTDATA or
-// ../shared/testdata next to the repository root).
-func testdataDir(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("AUTOGATE_TESTDATA"); dir != "" {
-		return dir
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "testdata")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("shared test data not found: no go.mod above the test directory; set AUTOGATE_TESTDATA")
-		}
-		dir = parent
-	}
-}
-
 func TestExpectedMRZFile(t *testing.T) {
-	path := filepath.Join(testdataDir(t), "mrz", "expected_mrz.json")
+	path := testenv.SharedTestdata(t, "mrz/expected_mrz.json")
 	raw, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		t.Skipf("shared MRZ test data %s is absent; set AUTOGATE_TESTDATA to the shared testdata directory", path)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,11 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"autogate/internal/testenv"
 )
 
+// repoFile is the path of rel (slash-separated) in the repository; the
+// test fails if it is not there.
 func repoFile(t *testing.T, rel string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "..", rel)
+	p := filepath.Join(testenv.RepoRoot(t), filepath.FromSlash(rel))
 	if _, err := os.Stat(p); err != nil {
 		t.Fatalf("%s: %v", rel, err)
 	}
@@ -18,7 +22,7 @@ func repoFile(t *testing.T, rel string) string {
 }
 
 func TestShippedGateFilesAreValid(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "firmware-config", "gates", "*.toml"))
+	files, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(t), "firmware-config", "gates", "*.toml"))
 	if len(files) == 0 {
 		t.Fatal("no gate files shipped in firmware-config/gates")
 	}
@@ -105,7 +109,7 @@ func TestDefaultsAndResolve(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	if b, err := os.ReadFile(filepath.Join("..", "..", "..", "firmware-config", "gates", "example-entry-01.toml")); err == nil {
+	if b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(f), "firmware-config", "gates", "example-entry-01.toml")); err == nil {
 		f.Add(b)
 	}
 	f.Add([]byte("[gate]\nid = \"x\"\n"))

@@ -2,17 +2,15 @@ package flow
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"autogate/drivers/device"
 	"autogate/drivers/docreader"
 	"autogate/drivers/gatectl"
 	"autogate/gate-agent/internal/config"
 	"autogate/gate-agent/internal/store"
 	"autogate/internal/mrz"
+	"autogate/internal/testenv"
 	"autogate/internal/wire"
 )
 
@@ -24,23 +22,14 @@ type lane struct {
 	dir    string
 }
 
-func profile(t *testing.T, kind string) device.Profile {
-	t.Helper()
-	p, err := device.LoadProfile(filepath.Join("..", "..", "..", "firmware-config", "devices", "sim-"+kind+".toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func newLane(t *testing.T, policy config.Policy) *lane {
 	t.Helper()
 	l := &lane{dir: t.TempDir()}
 	var err error
-	if l.reader, err = docreader.NewSim(profile(t, "docreader"), 0); err != nil {
+	if l.reader, err = docreader.NewSim(testenv.ShippedProfile(t, "sim-docreader"), 0); err != nil {
 		t.Fatal(err)
 	}
-	if l.gate, err = gatectl.NewSim(profile(t, "gatectl"), 0); err != nil {
+	if l.gate, err = gatectl.NewSim(testenv.ShippedProfile(t, "sim-gatectl"), 0); err != nil {
 		t.Fatal(err)
 	}
 	if l.store, err = store.Open(context.Background(), l.dir); err != nil {
@@ -210,11 +199,4 @@ func TestCrossingsFollowEachOther(t *testing.T) {
 			t.Fatalf("crossing %d: seq=%d decision=%s", i, c.Seq, c.Decision)
 		}
 	}
-}
-
-func TestMain(m *testing.M) {
-	if _, err := os.Stat(filepath.Join("..", "..", "..", "firmware-config", "devices")); err != nil {
-		panic("run from the repository: firmware-config/devices not found")
-	}
-	os.Exit(m.Run())
 }

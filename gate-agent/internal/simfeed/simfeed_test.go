@@ -5,29 +5,19 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"autogate/drivers/device"
 	"autogate/drivers/docreader"
 	"autogate/drivers/gatectl"
+	"autogate/internal/testenv"
 )
 
 func sims(t *testing.T) (*docreader.Sim, *gatectl.Sim) {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "firmware-config", "devices")
-	rp, err := device.LoadProfile(filepath.Join(dir, "sim-docreader.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lp, err := device.LoadProfile(filepath.Join(dir, "sim-gatectl.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, _ := docreader.NewSim(rp, 0)
-	l, _ := gatectl.NewSim(lp, 0)
+	r, _ := docreader.NewSim(testenv.ShippedProfile(t, "sim-docreader"), 0)
+	l, _ := gatectl.NewSim(testenv.ShippedProfile(t, "sim-gatectl"), 0)
 	t.Cleanup(func() { r.Close(); l.Close() })
 	return r, l
 }
