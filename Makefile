@@ -3,10 +3,12 @@
 
 GO        ?= go
 GOFLAGS   ?=
-# Build dependencies: gcc for cgo (mattn/go-sqlite3).
-APT_BUILD := gcc libc6-dev pkg-config
-# Test-only dependencies: Debian's Chromium for the dashboard's browser tests.
-APT_TEST  := chromium
+# Build dependencies: gcc for cgo (mattn/go-sqlite3), libpcsclite for the
+# PC/SC chip transport.
+APT_BUILD := gcc libc6-dev pkg-config libpcsclite-dev
+# Test-only dependencies: Debian's Chromium for the dashboard's browser tests;
+# pcscd with vsmartcard's virtual reader to read the virtual chip through PC/SC.
+APT_TEST  := chromium pcscd vsmartcard-vpcd
 DEMO_ARGS ?= --gates 4 --travellers 200 --speed 6
 
 .PHONY: all build deps test-deps demo test vet fuzz clean
