@@ -4,8 +4,8 @@
 GO        ?= go
 GOFLAGS   ?=
 # Build dependencies: gcc for cgo (mattn/go-sqlite3), libpcsclite for the
-# PC/SC chip transport.
-APT_BUILD := gcc libc6-dev pkg-config libpcsclite-dev
+# PC/SC chip transport, OpenCV for gocv (face images, later the face models).
+APT_BUILD := gcc libc6-dev pkg-config libpcsclite-dev libopencv-dev
 # Test-only dependencies: Debian's Chromium for the dashboard's browser tests;
 # pcscd with vsmartcard's virtual reader to read the virtual chip through PC/SC.
 APT_TEST  := chromium pcscd vsmartcard-vpcd

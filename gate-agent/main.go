@@ -5,6 +5,9 @@
 //	gate-agent run --config firmware-config/gates/GATE.toml
 //	gate-agent config check FILE
 //	gate-agent mrz LINE1 LINE2 [LINE3]
+//	gate-agent chip read --mrz LINE1 --mrz LINE2 [--reader NAME] [--trust DIR]
+//	gate-agent trust list DIR
+//	gate-agent sod verify FILE --trust DIR
 package main
 
 import (
@@ -22,6 +25,9 @@ Usage:
   gate-agent run --config FILE [--data DIR]   run the gate (devices, checks, doors, sync)
   gate-agent config check FILE...             validate gate files; names every bad field
   gate-agent mrz LINE1 LINE2 [LINE3]          parse and verify an MRZ, print JSON
+  gate-agent chip read --mrz L1 --mrz L2 ...  read and verify a document's chip through PC/SC
+  gate-agent trust list DIR                   list the CSCAs of the master lists and certificates in DIR
+  gate-agent sod verify FILE --trust DIR      verify a stand-alone EF.SOD
   gate-agent version                          print the build version
 
 Run 'gate-agent COMMAND --help' for a command's flags.
@@ -47,6 +53,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdConfigCheck(args[2:], stdout, stderr)
 	case "mrz":
 		return cmdMRZ(args[1:], stdout, stderr)
+	case "chip":
+		return cmdChip(args[1:], stdout, stderr)
+	case "trust":
+		return cmdTrust(args[1:], stdout, stderr)
+	case "sod":
+		return cmdSOD(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return 0

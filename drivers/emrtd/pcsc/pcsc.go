@@ -144,6 +144,22 @@ func (c *Context) WaitCard(ctx context.Context, reader string) error {
 	}
 }
 
+// CardPresent reports whether a card is in the reader now.
+func (c *Context) CardPresent(reader string) (bool, error) {
+	cname := C.CString(reader)
+	defer C.free(unsafe.Pointer(cname))
+	var st C.SCARD_READERSTATE
+	st.szReader = cname
+	st.dwCurrentState = C.SCARD_STATE_UNAWARE
+	rv := C.SCardGetStatusChange(c.ctx, 0, &st, 1)
+	if uint32(rv) != uint32(C.SCARD_E_TIMEOUT) {
+		if err := check("SCardGetStatusChange", rv); err != nil {
+			return false, err
+		}
+	}
+	return st.dwEventState&C.SCARD_STATE_PRESENT != 0, nil
+}
+
 // Card is a connection to the card in one reader; it implements
 // iso7816.Transport.
 type Card struct {
