@@ -270,15 +270,3 @@ func TestDocumentJSONRoundTrip(t *testing.T) {
 		t.Fatalf("%+v", r.Steps)
 	}
 }
-
-func BenchmarkChipSession(b *testing.B) {
-	p, _ := pkis(b)
-	d := issue(b, p, vdoc.Options{})
-	s := store(b, p)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if r := read(b, d, s, inspect.Options{}); !r.OK {
-			b.Fatal(r.Reasons())
-		}
-	}
-}
