@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 
 	"autogate/drivers/camera"
 	"autogate/drivers/device"
@@ -23,16 +24,22 @@ type gateDevices struct {
 	Scanner fingerprint.Scanner // nil when the gate has none
 	// Feed plays travellers when the reader and the lane are simulated.
 	Feed *simfeed.Feed
+	// readerSim is the simulated reader documents are placed on (nil for a
+	// real reader).
+	readerSim simfeed.Presenter
 
 	health  map[string]func() device.Health
 	closers []io.Closer
 }
 
-// openDevices opens every configured device through the driver its profile names.
+// openDevices opens every configured device through the driver its profile
+// names: "sim" for every device, and for the document reader "serial" (a
+// real reader on devices.docreader.port) or "serial-sim" (a simulated reader
+// on a pseudo-terminal, read by the real serial driver).
 func openDevices(g *config.Gate, log *slog.Logger) (*gateDevices, error) {
 	d := &gateDevices{health: map[string]func() device.Health{}}
 	speed := device.Speed(g.Speed())
-	var readerSim *docreader.Sim
+	var reader simfeed.Presenter // the simulated reader, if any, the feed places documents on
 	var laneSim *gatectl.Sim
 	for _, sd := range g.DeviceList() {
 		p, err := device.LoadProfile(g.Resolve(sd.Profile))
@@ -40,23 +47,53 @@ func openDevices(g *config.Gate, log *slog.Logger) (*gateDevices, error) {
 			d.Close()
 			return nil, fmt.Errorf("devices.%s: %w", sd.Slot, err)
 		}
-		if p.Device.Driver != "sim" {
+		serialDriver := p.Device.Driver == device.DriverSerial || p.Device.Driver == device.DriverSerialSim
+		if p.Device.Driver != device.DriverSim && !(sd.Slot == "docreader" && serialDriver) {
 			d.Close()
-			return nil, fmt.Errorf("devices.%s: driver %q is not available in this build (only \"sim\")", sd.Slot, p.Device.Driver)
+			return nil, fmt.Errorf("devices.%s: driver %q is not available for a %s in this build (%q; %q and %q for the docreader)",
+				sd.Slot, p.Device.Driver, sd.Slot, device.DriverSim, device.DriverSerial, device.DriverSerialSim)
 		}
 		var h func() device.Health
 		var c io.Closer
-		switch sd.Slot {
-		case "docreader":
+		switch {
+		case sd.Slot == "docreader" && p.Device.Driver == device.DriverSerial:
+			if sd.Port == "" {
+				d.Close()
+				return nil, fmt.Errorf("devices.docreader.port: missing; profile %s drives a serial reader: name its port (its /dev/serial/by-id link)", p.Name())
+			}
+			s, e := docreader.NewSerial(p, sd.Port, docreader.Options{Logger: log})
+			if e == nil {
+				d.Reader, h, c = s, s.Health, s
+			}
+			err = e
+		case sd.Slot == "docreader" && p.Device.Driver == device.DriverSerialSim:
+			// The simulated reader on a pseudo-terminal, and the real
+			// serial driver reading it: the demo runs the real protocol code.
+			sim, e := docreader.NewPTYSim(p, speed)
+			if e != nil {
+				err = e
+				break
+			}
+			sim.SetLogger(log)
+			d.closers = append(d.closers, sim)
+			s, e := docreader.NewSerial(p, sim.Path(), docreader.Options{Logger: log})
+			if e == nil {
+				reader, d.Reader, h, c = sim, s, s.Health, s
+			}
+			err = e
+		case sd.Slot == "docreader":
 			s, e := docreader.NewSim(p, speed)
-			err, readerSim, d.Reader, h, c = e, s, s, s.Health, s
-		case "gatectl":
+			err = e
+			if e == nil {
+				reader, d.Reader, h, c = s, s, s.Health, s
+			}
+		case sd.Slot == "gatectl":
 			s, e := gatectl.NewSim(p, speed)
 			err, laneSim, d.Lane, h, c = e, s, s, s.Health, s
-		case "camera":
+		case sd.Slot == "camera":
 			s, e := camera.NewSim(p, speed)
 			err, d.Camera, h, c = e, s, s.Health, s
-		case "fingerprint":
+		case sd.Slot == "fingerprint":
 			s, e := fingerprint.NewSim(p, speed)
 			err, d.Scanner, h, c = e, s, s.Health, s
 		}
@@ -68,8 +105,9 @@ func openDevices(g *config.Gate, log *slog.Logger) (*gateDevices, error) {
 		d.closers = append(d.closers, c)
 		log.Info("device ready", "device", sd.Slot, "profile", p.Name(), "model", p.Device.Model, "driver", p.Device.Driver)
 	}
-	if readerSim != nil && laneSim != nil {
-		d.Feed = simfeed.New(readerSim, laneSim, log)
+	d.readerSim = reader
+	if reader != nil && laneSim != nil {
+		d.Feed = simfeed.New(reader, laneSim, log)
 	}
 	return d, nil
 }
@@ -83,9 +121,11 @@ func (d *gateDevices) Health() map[string]string {
 	return out
 }
 
+// Close closes the devices, last opened first: a driver before the
+// simulator it reads.
 func (d *gateDevices) Close() error {
 	var errs []error
-	for _, c := range d.closers {
+	for _, c := range slices.Backward(d.closers) {
 		errs = append(errs, c.Close())
 	}
 	return errors.Join(errs...)

@@ -200,8 +200,13 @@ func (s *Post) writeGate(i int) (*gateProc, error) {
 	fmt.Fprintf(&b, "[agent]\ndata_dir = %q\nhttp = %q\n\n", g.Data, g.HTTP)
 	// Short timeouts: a simulated post restarts brokers and agents on purpose.
 	fmt.Fprintf(&b, "[central]\nbroker = %q\nheartbeat_s = 2\nack_timeout_s = 5\n\n", "tcp://"+s.MQTT)
-	for _, dev := range []string{"docreader", "gatectl", "camera", "fingerprint"} {
-		fmt.Fprintf(&b, "[devices.%s]\nprofile = %q\n\n", dev, filepath.Join(devices, "sim-"+dev+".toml"))
+	// The document reader is the simulated 3M RTE6701 on a pseudo-terminal,
+	// read by the real serial driver: the post exercises the real protocol
+	// code. The other devices are in-process simulators.
+	for _, dev := range []struct{ slot, profile string }{
+		{"docreader", "sim-rte6701"}, {"gatectl", "sim-gatectl"}, {"camera", "sim-camera"}, {"fingerprint", "sim-fingerprint"},
+	} {
+		fmt.Fprintf(&b, "[devices.%s]\nprofile = %q\n\n", dev.slot, filepath.Join(devices, dev.profile+".toml"))
 	}
 	fmt.Fprintf(&b, "[simulation]\nspeed = %v\n", s.Speed)
 	return g, os.WriteFile(g.Config, []byte(b.String()), 0o644)

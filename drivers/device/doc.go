@@ -13,7 +13,7 @@
 //	[device]
 //	kind = "docreader"      # docreader | camera | fingerprint | gatectl
 //	model = "autogate-sim"  # manufacturer/model the profile describes
-//	driver = "sim"          # driver implementation ("sim"; real drivers later)
+//	driver = "sim"          # driver implementation: "sim", "serial" or "serial-sim"
 //	firmware = ""           # firmware version expected ("" = don't check)
 //
 //	[timing]                # whole milliseconds at speed 1, 0 ≤ t ≤ 600000
@@ -22,6 +22,20 @@
 //	[settings]              # applied to the device at start: key = string,
 //	                        # integer, float or boolean; each driver names
 //	                        # the settings it understands
+//
+// Drivers: "sim" runs the kind's in-process simulator, which checks its own
+// settings. "serial" reads a document reader on a serial port (RS-232 or
+// USB-CDC) named by the gate file; "serial-sim" runs the same serial driver
+// against a simulated reader on a pseudo-terminal. Both serial drivers are for
+// kind docreader only and take these settings, checked here (Serial returns
+// them typed):
+//
+//	framing = "rte-native"       # required: "rte-native" (3M RTE6701) or "access-is"
+//	baud = 9600                  # required: 1200 … 230400
+//	data_bits = 8                # 7 or 8 (default 8)
+//	parity = "none"              # none | odd | even (default none)
+//	stop_bits = 1                # 1 or 2 (default 1)
+//	inter_byte_timeout_ms = 100  # 10–5000: a frame silent this long is dropped
 //
 // This package only describes devices; the simulators' shared machinery is in
 // the devsim subpackage.

@@ -24,7 +24,7 @@ const MaxTimingMS = 600_000
 const maxProfileBytes = 1 << 20
 
 // drivers names the driver implementations a profile may select.
-var drivers = []string{"sim"}
+var drivers = []string{DriverSim, DriverSerial, DriverSerialSim}
 
 // timingKeys lists, per kind, the [timing] keys a profile must have.
 var timingKeys = map[Kind][]string{
@@ -298,6 +298,15 @@ func (p Profile) problems() []*FieldError {
 		} else if ms > MaxTimingMS {
 			fail(key, "must be ≤ %d (got %d); timings are milliseconds", MaxTimingMS, ms)
 		}
+	}
+	if isSerialDriver(p.Device.Driver) {
+		if kindOK && p.Device.Kind != KindDocReader {
+			fail("device.driver", "driver %q drives document readers only; a %s uses driver %q", p.Device.Driver, p.Device.Kind, DriverSim)
+		}
+		// Serial drivers name the settings they take, so every bad one is
+		// reported here, when the profile is loaded or checked.
+		p.serialProblems(fail)
+		return out
 	}
 	for _, k := range sortedKeys(p.Settings) {
 		switch v := p.Settings[k].(type) {

@@ -19,9 +19,16 @@
 // Parse never panics and never returns an error: an MRZ that breaks any rule
 // comes back with Valid=false and one message per problem in Errors, each
 // prefixed with the field it concerns ("document_number: check digit is 5,
-// computed 6"). Parse reports what it reads and fixes nothing; correcting
-// OCR confusions (O/0, I/1, B/8 …) where a check digit proves the correction
-// is a separate, future step (see the note at Parse).
+// computed 6"). Parse reports what it reads and fixes nothing.
+//
+// Correct, run before Parse on what a reader's OCR produced, fixes OCR
+// confusions (O/Q/D↔0, I↔1, Z↔2, Z↔7, S↔5, G↔6, B↔8) only where the MRZ
+// proves them: the field's type says the character is wrong (a letter in a
+// date or check digit, a digit in a code or name), the check digits covering
+// the field — and the composite — verify with the correction, and no other
+// correction does. It reports every change (field, position, from, to, why)
+// and leaves anything unproven for Parse to report. Document numbers and
+// optional data, which mix letters and digits, are never corrected.
 //
 // Two-digit years are placed in a century relative to a caller-supplied
 // "now": a birth date is put in the latest century that does not place it in

@@ -19,10 +19,8 @@ const (
 // century. Parse never panics and never fails: anything wrong is reported in
 // Errors with Valid=false.
 //
-// Parse corrects nothing. OCR-confusion correction (O↔0, I↔1, B↔8, S↔5 …
-// accepted only when the check digits prove it) belongs in front of Parse, as
-// a step that proposes candidate lines and keeps the one that parses Valid;
-// it must report what it changed.
+// Parse corrects nothing: OCR-confusion correction, accepted only where the
+// check digits prove it, is Correct, run in front of Parse.
 func Parse(lines []string, now time.Time) (d Document) {
 	d = Document{Lines: append([]string{}, lines...), Errors: []string{}}
 	p := &parser{doc: &d, now: now}

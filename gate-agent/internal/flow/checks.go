@@ -14,9 +14,11 @@ import (
 
 // Input is what the checks work from once the document is read.
 type Input struct {
-	Lines []string
+	Lines []string // as parsed: after Corrections
 	MRZ   mrz.Document
 	Now   time.Time
+	// Corrections are the OCR confusions mrz.Correct fixed in the lines read.
+	Corrections []mrz.Correction
 }
 
 // Check is one check run in the checks stage. Checks run concurrently, so a
@@ -56,10 +58,24 @@ type mrzCheck struct{}
 
 func (mrzCheck) Name() string { return "mrz" }
 func (c mrzCheck) Run(_ context.Context, in Input) wire.Check {
-	if !in.MRZ.Valid {
-		return refer(c.Name(), ReasonMRZInvalid, "MRZ does not verify: %s", strings.Join(in.MRZ.Errors, "; "))
+	var corrected string
+	if len(in.Corrections) > 0 {
+		fixes := make([]string, len(in.Corrections))
+		for i, fix := range in.Corrections {
+			fixes[i] = fix.String()
+		}
+		corrected = "OCR confusions corrected, proven by the check digits: " + strings.Join(fixes, "; ")
 	}
-	return pass(c.Name())
+	if !in.MRZ.Valid {
+		r := refer(c.Name(), ReasonMRZInvalid, "MRZ does not verify: %s", strings.Join(in.MRZ.Errors, "; "))
+		if corrected != "" {
+			r.Message += ". " + corrected
+		}
+		return r
+	}
+	r := pass(c.Name())
+	r.Message = corrected
+	return r
 }
 
 type expiryCheck struct{ minDays int }

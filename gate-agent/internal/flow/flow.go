@@ -167,7 +167,14 @@ func (f *Flow) Once(ctx context.Context) (wire.Crossing, error) {
 	checks := laneChecks
 	var in Input
 	if lines != nil {
-		in = Input{Lines: lines, Now: time.Now(), MRZ: mrz.Parse(lines, time.Now())}
+		// OCR confusions the check digits prove are fixed before parsing;
+		// the mrz check's message records each one.
+		now := time.Now()
+		fixed, corrections := mrz.Correct(lines, now)
+		in = Input{Lines: fixed, Now: now, MRZ: mrz.Parse(fixed, now), Corrections: corrections}
+		if len(corrections) > 0 {
+			f.log.Info("MRZ OCR confusions corrected", "crossing", x.c.ID, "corrections", len(corrections))
+		}
 		x.c.Document = documentOf(in.MRZ)
 		checks = append(checks, f.runChecks(ctx, in)...)
 	}

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"autogate/drivers/docreader"
 	"autogate/drivers/gatectl"
 )
 
@@ -27,9 +26,15 @@ type Status struct {
 	Recorded int `json:"recorded"` // crossings recorded since the agent started
 }
 
+// Presenter is a simulated document reader the feed places documents on:
+// docreader.Sim, or docreader.PTYSim behind the real serial driver.
+type Presenter interface {
+	Present(lines []string)
+}
+
 // Feed queues travellers and plays them into the lane.
 type Feed struct {
-	reader *docreader.Sim
+	reader Presenter
 	lane   *gatectl.Sim
 	log    *slog.Logger
 
@@ -43,7 +48,7 @@ type Feed struct {
 }
 
 // New creates a feed over the simulated reader and lane.
-func New(reader *docreader.Sim, lane *gatectl.Sim, log *slog.Logger) *Feed {
+func New(reader Presenter, lane *gatectl.Sim, log *slog.Logger) *Feed {
 	return &Feed{reader: reader, lane: lane, log: log.With("component", "simfeed"), wake: make(chan struct{}, 1),
 		recordedCh: make(chan struct{}, 1)}
 }
