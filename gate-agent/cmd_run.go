@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
+	"autogate/drivers/emrtd/trust"
 	"autogate/gate-agent/internal/config"
 	"autogate/gate-agent/internal/flow"
 	"autogate/gate-agent/internal/store"
@@ -112,9 +113,21 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 		Registry: reg,
 	}, st)
 
+	checks := flow.DocumentChecks(g.Policy)
+	if devs.Chip != nil {
+		store, rep, err := trust.LoadDir(g.Resolve(g.Chip.TrustDir))
+		if err != nil {
+			return fmt.Errorf("chip.trust_dir: %w", err)
+		}
+		if store.Len() == 0 {
+			return fmt.Errorf("chip.trust_dir %s holds no CSCA: every chip would fail Passive Authentication; add master lists or CSCA certificates", g.Chip.TrustDir)
+		}
+		log.Info("trust store loaded", "dir", g.Chip.TrustDir, "cscas", store.Len(), "summary", rep.Summary())
+		checks = append(checks, flow.ChipCheck(devs.Chip, store, g.Policy.ChipRequired, time.Duration(g.Chip.TimeoutS)*time.Second))
+	}
 	fl := flow.New(flow.Options{
 		Gate: g.Gate.ID, Post: g.Gate.Post, Direction: g.Gate.Direction,
-		Checks: flow.DocumentChecks(g.Policy),
+		Checks: checks,
 		Recorded: func(wire.Crossing) {
 			up.Kick()
 			if devs.Feed != nil {

@@ -10,6 +10,7 @@ import (
 	"autogate/drivers/camera"
 	"autogate/drivers/device"
 	"autogate/drivers/docreader"
+	"autogate/drivers/emrtd/chipreader"
 	"autogate/drivers/fingerprint"
 	"autogate/drivers/gatectl"
 	"autogate/gate-agent/internal/config"
@@ -22,6 +23,7 @@ type gateDevices struct {
 	Lane    gatectl.Controller
 	Camera  camera.Camera       // nil when the gate has none
 	Scanner fingerprint.Scanner // nil when the gate has none
+	Chip    chipreader.Reader   // nil when the gate has none
 	// Feed plays travellers when the reader and the lane are simulated.
 	Feed *simfeed.Feed
 	// readerSim is the simulated reader documents are placed on (nil for a
@@ -41,6 +43,7 @@ func openDevices(g *config.Gate, log *slog.Logger) (*gateDevices, error) {
 	speed := device.Speed(g.Speed())
 	var reader simfeed.Presenter // the simulated reader, if any, the feed places documents on
 	var laneSim *gatectl.Sim
+	var chip simfeed.ChipPresenter // the simulated chip reader, if any
 	for _, sd := range g.DeviceList() {
 		p, err := device.LoadProfile(g.Resolve(sd.Profile))
 		if err != nil {
@@ -48,10 +51,15 @@ func openDevices(g *config.Gate, log *slog.Logger) (*gateDevices, error) {
 			return nil, fmt.Errorf("devices.%s: %w", sd.Slot, err)
 		}
 		serialDriver := p.Device.Driver == device.DriverSerial || p.Device.Driver == device.DriverSerialSim
-		if p.Device.Driver != device.DriverSim && !(sd.Slot == "docreader" && serialDriver) {
+		pcscDriver := p.Device.Driver == device.DriverPCSC || p.Device.Driver == device.DriverVPCDSim
+		if p.Device.Driver != device.DriverSim && !(sd.Slot == "docreader" && serialDriver) && !(sd.Slot == "chipreader" && pcscDriver) {
 			d.Close()
-			return nil, fmt.Errorf("devices.%s: driver %q is not available for a %s in this build (%q; %q and %q for the docreader)",
-				sd.Slot, p.Device.Driver, sd.Slot, device.DriverSim, device.DriverSerial, device.DriverSerialSim)
+			return nil, fmt.Errorf("devices.%s: driver %q is not available for a %s in this build (%q; %q and %q for the docreader; %q and %q for the chipreader)",
+				sd.Slot, p.Device.Driver, sd.Slot, device.DriverSim, device.DriverSerial, device.DriverSerialSim, device.DriverPCSC, device.DriverVPCDSim)
+		}
+		if string(p.Device.Kind) != sd.Slot {
+			d.Close()
+			return nil, fmt.Errorf("devices.%s.profile: %s is a %q profile, not %q", sd.Slot, p.Name(), p.Device.Kind, sd.Slot)
 		}
 		var h func() device.Health
 		var c io.Closer
@@ -93,6 +101,10 @@ func openDevices(g *config.Gate, log *slog.Logger) (*gateDevices, error) {
 		case sd.Slot == "camera":
 			s, e := camera.NewSim(p, speed)
 			err, d.Camera, h, c = e, s, s.Health, s
+		case sd.Slot == "chipreader":
+			var r chipreader.Reader
+			r, chip = openChipReader(p, sd.Port, speed)
+			d.Chip, h, c = r, r.Health, r
 		case sd.Slot == "fingerprint":
 			s, e := fingerprint.NewSim(p, speed)
 			err, d.Scanner, h, c = e, s, s.Health, s
@@ -108,8 +120,38 @@ func openDevices(g *config.Gate, log *slog.Logger) (*gateDevices, error) {
 	d.readerSim = reader
 	if reader != nil && laneSim != nil {
 		d.Feed = simfeed.New(reader, laneSim, log)
+		if chip != nil {
+			d.Feed.SetChipReader(chip)
+		}
 	}
 	return d, nil
+}
+
+// openChipReader opens a chip reader: "sim" answers with the traveller's
+// virtual chip in-process (air time from the profile), "vpcd-sim" plugs it
+// into pcscd through vpcd and reads it through PC/SC, "pcsc" is a real
+// reader (port names it). The second result is where a simulated traveller's
+// chip is placed (nil for a real reader).
+func openChipReader(p device.Profile, port string, speed device.Speed) (chipreader.Reader, simfeed.ChipPresenter) {
+	str := func(key, def string) string {
+		if v, ok := p.Settings[key].(string); ok && v != "" {
+			return v
+		}
+		return def
+	}
+	switch p.Device.Driver {
+	case device.DriverPCSC:
+		return chipreader.NewPCSC(port), nil
+	case device.DriverVPCDSim:
+		v := chipreader.NewVPCDSim(str("vpcd_addr", ""), str("reader", "Virtual PCD"))
+		return v, v
+	}
+	air := chipreader.AirTime{Activation: p.Delay("activation_ms"), PerExchange: p.Delay("exchange_ms"), BitsPerSec: 424_000}
+	if kbps, ok := p.Settings["bit_rate_kbps"].(int64); ok && kbps > 0 {
+		air.BitsPerSec = int(kbps) * 1000
+	}
+	s := chipreader.NewSim(air, speed)
+	return s, s
 }
 
 // Health maps each device to its state, for the gate's status.

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"autogate/drivers/emrtd/vdoc"
 	"autogate/internal/mrz"
 )
 
@@ -17,6 +18,8 @@ type Traveller struct {
 	Expect string
 	// Why names the planted fault for an expected referral ("" when none).
 	Why string
+	// Document is the traveller's chip (nil until IssueDocuments).
+	Document *vdoc.Document
 }
 
 // Options shape a population.

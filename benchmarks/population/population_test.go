@@ -1,9 +1,15 @@
 package population
 
 import (
+	"bytes"
+	"image"
+	"image/jpeg"
 	"testing"
 	"time"
 
+	"autogate/drivers/emrtd/iso7816"
+	"autogate/drivers/emrtd/issuer"
+	"autogate/drivers/emrtd/lds"
 	"autogate/internal/mrz"
 )
 
@@ -66,5 +72,41 @@ func TestGenerationIsDeterministic(t *testing.T) {
 	}
 	if same == 50 {
 		t.Fatal("another seed gave the same population")
+	}
+}
+
+func TestIssuedDocumentsCarryTheirMRZAndPlantedFaults(t *testing.T) {
+	now := time.Now()
+	ts := Generate(40, DefaultOptions(now))
+	pki, err := issuer.NewPKI(issuer.CSCAOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var face bytes.Buffer
+	jpeg.Encode(&face, image.NewGray(image.Rect(0, 0, 60, 80)), nil)
+	if err := IssueDocuments(ts, Chips{PKI: pki, Face: face.Bytes(), CloneShare: 0.2, TamperShare: 0.2, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	faults := map[string]int{}
+	for i, tr := range ts {
+		if tr.Document == nil {
+			t.Fatalf("traveller %d has no document", i)
+		}
+		dg1, err := lds.ParseDG1(tr.Document.Files[iso7816.FIDDataGroup(1)], now)
+		if err != nil || dg1.Lines[0] != tr.MRZ[0] {
+			t.Fatalf("traveller %d: DG1 %v %v", i, dg1, err)
+		}
+		if tr.Document.Faults.Clone {
+			faults[WhyClone]++
+		}
+		if tr.Why == WhyClone || tr.Why == WhyTamper {
+			if tr.Expect != "refer" {
+				t.Fatalf("traveller %d: planted %s but expected %s", i, tr.Why, tr.Expect)
+			}
+			faults[tr.Why]++
+		}
+	}
+	if faults[WhyTamper] == 0 || faults[WhyClone] == 0 {
+		t.Fatalf("faults %v: want both kinds planted at 20 %%", faults)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"autogate/benchmarks/population"
+	"autogate/drivers/emrtd/issuer"
 	"autogate/internal/wire"
 )
 
@@ -40,6 +41,7 @@ type Post struct {
 	HTTP string
 
 	MQTT    string // broker address in use
+	pki     *issuer.PKI
 	central *proc
 	broker  *proc
 	gates   []*gateProc
@@ -115,6 +117,30 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
+// TrustDir is where the post's test PKI lives: its CSCA certificate and CRL
+// at the top (what gates trust), private keys in a subfolder.
+func (s *Post) TrustDir() string { return filepath.Join(s.Work, "pki") }
+
+// PKI creates the post's test country (once) and returns it.
+func (s *Post) PKI() (*issuer.PKI, error) {
+	if s.pki != nil {
+		return s.pki, nil
+	}
+	if p, err := issuer.Load(s.TrustDir()); err == nil {
+		s.pki = p
+		return p, nil
+	}
+	p, err := issuer.NewPKI(issuer.CSCAOptions{Country: "UT"})
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Save(s.TrustDir()); err != nil {
+		return nil, err
+	}
+	s.pki = p
+	return p, nil
+}
+
 // GateID names gate i.
 func GateID(i int) string { return fmt.Sprintf("sim-post-%02d", i+1) }
 
@@ -125,6 +151,9 @@ func (s *Post) Start(ctx context.Context) error {
 		if err := os.MkdirAll(filepath.Join(s.Work, d), 0o755); err != nil {
 			return err
 		}
+	}
+	if _, err := s.PKI(); err != nil {
+		return fmt.Errorf("creating the post's test PKI: %w", err)
 	}
 	var err error
 	if s.MQTT, err = freeAddr(); err != nil {
@@ -205,9 +234,12 @@ func (s *Post) writeGate(i int) (*gateProc, error) {
 	// code. The other devices are in-process simulators.
 	for _, dev := range []struct{ slot, profile string }{
 		{"docreader", "sim-rte6701"}, {"gatectl", "sim-gatectl"}, {"camera", "sim-camera"}, {"fingerprint", "sim-fingerprint"},
+		{"chipreader", "sim-chipreader"},
 	} {
 		fmt.Fprintf(&b, "[devices.%s]\nprofile = %q\n\n", dev.slot, filepath.Join(devices, dev.profile+".toml"))
 	}
+	// The post's test country: its CSCA is the gates' trust anchor.
+	fmt.Fprintf(&b, "[chip]\ntrust_dir = %q\n\n", s.TrustDir())
 	fmt.Fprintf(&b, "[simulation]\nspeed = %v\n", s.Speed)
 	return g, os.WriteFile(g.Config, []byte(b.String()), 0o644)
 }
@@ -248,7 +280,11 @@ func (s *Post) Stop() {
 func (s *Post) Feed(ctx context.Context, ts []population.Traveller) ([]int, error) {
 	per := make([][]map[string]any, len(s.gates))
 	for i, t := range ts {
-		per[i%len(s.gates)] = append(per[i%len(s.gates)], map[string]any{"mrz": t.MRZ})
+		tr := map[string]any{"mrz": t.MRZ}
+		if t.Document != nil {
+			tr["document"] = t.Document
+		}
+		per[i%len(s.gates)] = append(per[i%len(s.gates)], tr)
 	}
 	counts := make([]int, len(s.gates))
 	for i, batch := range per {

@@ -12,11 +12,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"io"
 	"os"
 	"os/exec"
@@ -44,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	exitWhenDone := fs.Bool("exit-when-done", false, "stop everything after the summary instead of serving until Ctrl-C")
 	seed := fs.Int64("seed", 1, "population seed")
 	expired := fs.Float64("expired-share", 0.08, "share of travellers with an expired document (the gates must refer them)")
+	clones := fs.Float64("clone-share", 0.03, "share of cloned chips (Chip/Active Authentication must fail)")
+	tampered := fs.Float64("tamper-share", 0.03, "share of chips with a data group changed after signing (Passive Authentication must fail)")
 	httpAddr := fs.String("http", "", "central's dashboard address (default: a free loopback port)")
 	work := fs.String("work", "", "folder for data, gate files and logs (default: a new temporary folder)")
 	bin := fs.String("bin", "", "folder with prebuilt gate-agent and central binaries (default: build them)")
@@ -101,6 +107,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	opts := population.DefaultOptions(time.Now())
 	opts.Seed, opts.ExpiredShare = *seed, *expired
 	pop := population.Generate(*travellers, opts)
+	pki, err := post.PKI()
+	if err != nil {
+		fmt.Fprintln(stderr, "post:", err)
+		return 1
+	}
+	if err := population.IssueDocuments(pop, population.Chips{PKI: pki, Face: syntheticFace(), CloneShare: *clones,
+		TamperShare: *tampered, Seed: *seed}); err != nil {
+		fmt.Fprintln(stderr, "post:", err)
+		return 1
+	}
 	start := time.Now()
 	if _, err := post.Feed(ctx, pop); err != nil {
 		fmt.Fprintln(stderr, "post:", err)
@@ -245,6 +261,20 @@ func build(ctx context.Context, root, bin string) error {
 		return fmt.Errorf("building the binaries: %v\n%s", err, out)
 	}
 	return nil
+}
+
+// syntheticFace is the DG2 photo of every simulated document until the face
+// stage uses the shared face set: a 240×320 JPEG of typical size.
+func syntheticFace() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 240, 320))
+	for y := 0; y < 320; y++ {
+		for x := 0; x < 240; x++ {
+			img.Set(x, y, color.RGBA{uint8(128 + (x-120)*(y-160)/200), uint8(y / 2), uint8(x), 255})
+		}
+	}
+	var b bytes.Buffer
+	jpeg.Encode(&b, img, &jpeg.Options{Quality: 85})
+	return b.Bytes()
 }
 
 // repoRoot finds the folder holding go.mod, from the working directory up.

@@ -118,17 +118,28 @@ func assertExactlyOnce(t *testing.T, p *Post, pop []population.Traveller) Report
 	return rep
 }
 
-func population_(n int, seed int64) []population.Traveller {
+// travellers generates n travellers with chips issued by the post's PKI,
+// a share of them expired, cloned or tampered with.
+func travellers(t *testing.T, p *Post, n int, seed int64) []population.Traveller {
+	t.Helper()
 	o := population.DefaultOptions(time.Now())
 	o.Seed, o.ExpiredShare = seed, 0.15
-	return population.Generate(n, o)
+	ts := population.Generate(n, o)
+	pki, err := p.PKI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := population.IssueDocuments(ts, population.Chips{PKI: pki, Face: syntheticFace(), CloneShare: 0.05, TamperShare: 0.05, Seed: seed}); err != nil {
+		t.Fatal(err)
+	}
+	return ts
 }
 
 // A broker that dies and comes back mid-run loses nothing: gates keep
 // deciding on their own, and every crossing reaches central exactly once.
 func TestBrokerRestartMidRunLosesNothing(t *testing.T) {
 	p := newPost(t, 2, 60, true)
-	pop := population_(60, 7)
+	pop := travellers(t, p, 60, 7)
 	if _, err := p.Feed(context.Background(), pop); err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +166,7 @@ func TestBrokerRestartMidRunLosesNothing(t *testing.T) {
 func TestGateSIGKILLLosesNothing(t *testing.T) {
 	const kills = 6
 	p := newPost(t, 2, 60, false)
-	pop := population_(80, 11)
+	pop := travellers(t, p, 80, 11)
 	if _, err := p.Feed(context.Background(), pop); err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +192,7 @@ func refeed(t *testing.T, p *Post, pop []population.Traveller, gate int) {
 	var batch []map[string]any
 	for j, tr := range pop {
 		if j%len(p.gates) == gate && !docs[tr.Fields.DocumentNumber] {
-			batch = append(batch, map[string]any{"mrz": tr.MRZ})
+			batch = append(batch, map[string]any{"mrz": tr.MRZ, "document": tr.Document})
 		}
 	}
 	if len(batch) > 0 {

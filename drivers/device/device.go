@@ -54,9 +54,10 @@ const (
 	KindCamera      Kind = "camera"
 	KindFingerprint Kind = "fingerprint"
 	KindGateCtl     Kind = "gatectl"
+	KindChipReader  Kind = "chipreader"
 )
 
 // Kinds lists every device kind, in a fixed order.
 func Kinds() []Kind {
-	return []Kind{KindDocReader, KindCamera, KindFingerprint, KindGateCtl}
+	return []Kind{KindDocReader, KindCamera, KindFingerprint, KindGateCtl, KindChipReader}
 }

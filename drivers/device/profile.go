@@ -24,7 +24,7 @@ const MaxTimingMS = 600_000
 const maxProfileBytes = 1 << 20
 
 // drivers names the driver implementations a profile may select.
-var drivers = []string{DriverSim, DriverSerial, DriverSerialSim}
+var drivers = []string{DriverSim, DriverSerial, DriverSerialSim, DriverPCSC, DriverVPCDSim}
 
 // timingKeys lists, per kind, the [timing] keys a profile must have.
 var timingKeys = map[Kind][]string{
@@ -32,6 +32,10 @@ var timingKeys = map[Kind][]string{
 	KindCamera:      {"warmup_ms", "frame_ms"},
 	KindFingerprint: {"capture_ms"},
 	KindGateCtl:     {"door_open_ms", "door_close_ms", "walk_in_ms", "walk_out_ms"},
+	// Chip readers: activating the chip in the field, and the fixed cost of
+	// one command/response exchange (frame delays, the reader's firmware);
+	// the bytes' own time comes from settings.bit_rate_kbps.
+	KindChipReader: {"activation_ms", "exchange_ms"},
 }
 
 // TimingKeys returns the [timing] keys a profile of kind k must have (and
@@ -307,6 +311,9 @@ func (p Profile) problems() []*FieldError {
 		// reported here, when the profile is loaded or checked.
 		p.serialProblems(fail)
 		return out
+	}
+	if (p.Device.Driver == DriverPCSC || p.Device.Driver == DriverVPCDSim) && kindOK && p.Device.Kind != KindChipReader {
+		fail("device.driver", "driver %q drives chip readers only; a %s uses driver %q", p.Device.Driver, p.Device.Kind, DriverSim)
 	}
 	for _, k := range sortedKeys(p.Settings) {
 		switch v := p.Settings[k].(type) {

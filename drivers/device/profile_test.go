@@ -181,7 +181,7 @@ func TestBrokenProfileCases(t *testing.T) {
 		want       []string // substrings, each on some problem line
 	}{
 		{"unknown kind", "[device]\nkind = \"scanner\"\nmodel = \"m\"\ndriver = \"sim\"\n",
-			[]string{`device.kind: must be one of docreader, camera, fingerprint, gatectl (got "scanner")`}},
+			[]string{`device.kind: must be one of docreader, camera, fingerprint, gatectl, chipreader (got "scanner")`}},
 		{"missing everything", "",
 			[]string{"device.kind: missing", "device.model: missing", "device.driver: missing"}},
 		{"missing timing", "[device]\nkind = \"gatectl\"\nmodel = \"m\"\ndriver = \"sim\"\n[timing]\ndoor_open_ms = 600\n",

@@ -19,6 +19,13 @@ const (
 	// reader on a pseudo-terminal started in-process: the real driver code,
 	// no hardware.
 	DriverSerialSim = "serial-sim"
+	// DriverPCSC selects a contactless chip reader through pcscd; the gate
+	// file's port names the reader (or part of its name).
+	DriverPCSC = "pcsc"
+	// DriverVPCDSim selects the PC/SC driver reading virtual chips that are
+	// plugged into pcscd through vsmartcard's vpcd: the real PC/SC stack,
+	// no hardware.
+	DriverVPCDSim = "vpcd-sim"
 )
 
 // Framings of serial document readers: the byte protocol the reader emits

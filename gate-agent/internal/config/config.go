@@ -21,6 +21,7 @@ type Gate struct {
 	Agent      AgentSection   `toml:"agent"`
 	Central    CentralSection `toml:"central"`
 	Devices    Devices        `toml:"devices"`
+	Chip       ChipSection    `toml:"chip"`
 	Simulation Simulation     `toml:"simulation"`
 	Policy     Policy         `toml:"policy"`
 
@@ -65,6 +66,16 @@ type Devices struct {
 	Camera      *Device `toml:"camera"`
 	Fingerprint *Device `toml:"fingerprint"`
 	GateCtl     *Device `toml:"gatectl"`
+	ChipReader  *Device `toml:"chipreader"`
+}
+
+// ChipSection configures the chip stage (when a chip reader is configured).
+type ChipSection struct {
+	// TrustDir holds the CSCA master lists, certificates and CRLs that
+	// Passive Authentication trusts.
+	TrustDir string `toml:"trust_dir"`
+	// TimeoutS bounds waiting for the chip and reading it.
+	TimeoutS int `toml:"timeout_s"`
 }
 
 // Simulation configures simulated devices.
@@ -81,6 +92,9 @@ type Policy struct {
 	DocumentCodes []string `toml:"document_codes"`
 	// MinValidityDays refers documents that expire sooner than this.
 	MinValidityDays int `toml:"min_validity_days"`
+	// ChipRequired lists the document codes (prefixes) that must carry a
+	// chip that verifies; other documents are verified when a chip answers.
+	ChipRequired []string `toml:"chip_required"`
 }
 
 // Defaults applied to fields left out of a gate file.
@@ -90,6 +104,7 @@ const (
 	DefaultMaxInflight  = 64
 	DefaultConnectTimeS = 10
 	DefaultHTTP         = "127.0.0.1:9101"
+	DefaultChipTimeoutS = 15
 )
 
 // Error lists every problem found in a gate file.
@@ -175,6 +190,12 @@ func (g *Gate) applyDefaults() {
 	if len(g.Policy.DocumentCodes) == 0 {
 		g.Policy.DocumentCodes = []string{"P", "I", "A", "C"}
 	}
+	if g.Policy.ChipRequired == nil {
+		g.Policy.ChipRequired = []string{"P"}
+	}
+	if g.Chip.TimeoutS == 0 {
+		g.Chip.TimeoutS = DefaultChipTimeoutS
+	}
 }
 
 func (g *Gate) validate() []string {
@@ -242,6 +263,21 @@ func (g *Gate) validate() []string {
 			add(fmt.Sprintf("policy.document_codes[%d]", i), "%q: want 1–2 capital letters such as \"P\" or \"ID\"", c)
 		}
 	}
+	for i, c := range g.Policy.ChipRequired {
+		if len(c) < 1 || len(c) > 2 || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			add(fmt.Sprintf("policy.chip_required[%d]", i), "%q: want 1–2 capital letters such as \"P\"", c)
+		}
+	}
+	if g.Devices.ChipReader != nil {
+		if g.Chip.TrustDir == "" {
+			add("chip.trust_dir", "missing: a gate with a chip reader needs the CSCA trust store (master lists, CSCA certificates, CRLs)")
+		} else if st, err := os.Stat(g.Resolve(g.Chip.TrustDir)); err != nil || !st.IsDir() {
+			add("chip.trust_dir", "%q: not a readable folder", g.Chip.TrustDir)
+		}
+	}
+	if g.Chip.TimeoutS < 0 {
+		add("chip.timeout_s", "%d: must be positive", g.Chip.TimeoutS)
+	}
 	if g.Policy.MinValidityDays < 0 {
 		add("policy.min_validity_days", "%d: must be ≥ 0", g.Policy.MinValidityDays)
 	}
@@ -254,6 +290,7 @@ func (g *Gate) eachDevice(fn func(name string, d *Device, required bool)) {
 	fn("camera", g.Devices.Camera, false)
 	fn("fingerprint", g.Devices.Fingerprint, false)
 	fn("gatectl", g.Devices.GateCtl, true)
+	fn("chipreader", g.Devices.ChipReader, false)
 }
 
 // Resolve anchors a path from the gate file at the gate file's folder.

@@ -19,13 +19,26 @@ type Input struct {
 	Now   time.Time
 	// Corrections are the OCR confusions mrz.Correct fixed in the lines read.
 	Corrections []mrz.Correction
+	// Device runs one device call, counting its time as device time (not
+	// software time) in the crossing record.
+	Device func(call func() error) error
+}
+
+// device runs call through in.Device when set.
+func (in Input) device(call func() error) error {
+	if in.Device == nil {
+		return call()
+	}
+	return in.Device(call)
 }
 
 // Check is one check run in the checks stage. Checks run concurrently, so a
-// check must not depend on another's result.
+// check must not depend on another's result. A check reports one result, or
+// several when it has steps of its own (the chip's access, authentication,
+// Passive Authentication...).
 type Check interface {
 	Name() string
-	Run(ctx context.Context, in Input) wire.Check
+	Run(ctx context.Context, in Input) []wire.Check
 }
 
 // Reason codes of the checks in this package (stable: officers, dashboards
@@ -57,7 +70,11 @@ func DocumentChecks(p config.Policy) []Check {
 type mrzCheck struct{}
 
 func (mrzCheck) Name() string { return "mrz" }
-func (c mrzCheck) Run(_ context.Context, in Input) wire.Check {
+func (c mrzCheck) Run(_ context.Context, in Input) []wire.Check {
+	return []wire.Check{c.run(in)}
+}
+
+func (c mrzCheck) run(in Input) wire.Check {
 	var corrected string
 	if len(in.Corrections) > 0 {
 		fixes := make([]string, len(in.Corrections))
@@ -81,7 +98,11 @@ func (c mrzCheck) Run(_ context.Context, in Input) wire.Check {
 type expiryCheck struct{ minDays int }
 
 func (expiryCheck) Name() string { return "document_expiry" }
-func (c expiryCheck) Run(_ context.Context, in Input) wire.Check {
+func (c expiryCheck) Run(_ context.Context, in Input) []wire.Check {
+	return []wire.Check{c.run(in)}
+}
+
+func (c expiryCheck) run(in Input) wire.Check {
 	exp, err := mrz.Expiry(in.MRZ)
 	if err != nil {
 		return refer(c.Name(), ReasonMRZInvalid, "expiry date unreadable: %v", err)
@@ -101,7 +122,11 @@ func (c expiryCheck) Run(_ context.Context, in Input) wire.Check {
 type typeCheck struct{ codes []string }
 
 func (typeCheck) Name() string { return "document_type" }
-func (c typeCheck) Run(_ context.Context, in Input) wire.Check {
+func (c typeCheck) Run(_ context.Context, in Input) []wire.Check {
+	return []wire.Check{c.run(in)}
+}
+
+func (c typeCheck) run(in Input) wire.Check {
 	code := in.MRZ.DocumentCode
 	if slices.ContainsFunc(c.codes, func(allowed string) bool { return strings.HasPrefix(code, allowed) }) {
 		return pass(c.Name())

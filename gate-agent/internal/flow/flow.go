@@ -171,7 +171,7 @@ func (f *Flow) Once(ctx context.Context) (wire.Crossing, error) {
 		// the mrz check's message records each one.
 		now := time.Now()
 		fixed, corrections := mrz.Correct(lines, now)
-		in = Input{Lines: fixed, Now: now, MRZ: mrz.Parse(fixed, now), Corrections: corrections}
+		in = Input{Lines: fixed, Now: now, MRZ: mrz.Parse(fixed, now), Corrections: corrections, Device: x.clock.device}
 		if len(corrections) > 0 {
 			f.log.Info("MRZ OCR confusions corrected", "crossing", x.c.ID, "corrections", len(corrections))
 		}
@@ -286,7 +286,7 @@ func (f *Flow) document(ctx context.Context, x *crossing) ([]string, []wire.Chec
 // runChecks runs every check concurrently; a check that panics or overruns
 // refers rather than passes.
 func (f *Flow) runChecks(ctx context.Context, in Input) []wire.Check {
-	out := make([]wire.Check, len(f.opts.Checks))
+	out := make([][]wire.Check, len(f.opts.Checks))
 	var wg sync.WaitGroup
 	for i, c := range f.opts.Checks {
 		wg.Add(1)
@@ -295,19 +295,31 @@ func (f *Flow) runChecks(ctx context.Context, in Input) []wire.Check {
 			start := time.Now()
 			defer func() {
 				if r := recover(); r != nil {
-					out[i] = refer(c.Name(), ReasonCheckFailed, "check failed internally: %v", r)
+					out[i] = []wire.Check{refer(c.Name(), ReasonCheckFailed, "check failed internally: %v", r)}
 					f.log.Error("check panicked", "check", c.Name(), "panic", r)
 				}
-				out[i].DurationMS = ms(time.Since(start))
+				if len(out[i]) == 0 {
+					// A check that reports nothing has not passed.
+					out[i] = []wire.Check{refer(c.Name(), ReasonCheckFailed, "check reported no result")}
+				}
+				if len(out[i]) == 1 && out[i][0].DurationMS == 0 {
+					out[i][0].DurationMS = ms(time.Since(start))
+				}
 			}()
 			out[i] = c.Run(ctx, in)
-			if out[i].Name == "" {
-				out[i].Name = c.Name()
+			for j := range out[i] {
+				if out[i][j].Name == "" {
+					out[i][j].Name = c.Name()
+				}
 			}
 		}()
 	}
 	wg.Wait()
-	return out
+	var all []wire.Check
+	for _, cs := range out {
+		all = append(all, cs...)
+	}
+	return all
 }
 
 // doors lets the traveller out: through the exit on pass, back through the

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"autogate/drivers/emrtd/chipreader"
+	"autogate/drivers/emrtd/vdoc"
 	"autogate/drivers/gatectl"
 )
 
@@ -17,6 +19,8 @@ type Traveller struct {
 	MRZ []string `json:"mrz"`
 	// Tailgate sends a second person into the lane behind the traveller.
 	Tailgate bool `json:"tailgate,omitempty"`
+	// Document is the travel document's chip (nil: a document without one).
+	Document *vdoc.Document `json:"document,omitempty"`
 }
 
 // Status reports the feed's progress.
@@ -32,9 +36,17 @@ type Presenter interface {
 	Present(lines []string)
 }
 
+// ChipPresenter is a simulated chip reader the feed lays the document's
+// chip on: chipreader.Sim, or chipreader.VPCDSim in front of pcscd.
+type ChipPresenter interface {
+	Present(card chipreader.Card)
+	Remove()
+}
+
 // Feed queues travellers and plays them into the lane.
 type Feed struct {
 	reader Presenter
+	chip   ChipPresenter
 	lane   *gatectl.Sim
 	log    *slog.Logger
 
@@ -52,6 +64,9 @@ func New(reader Presenter, lane *gatectl.Sim, log *slog.Logger) *Feed {
 	return &Feed{reader: reader, lane: lane, log: log.With("component", "simfeed"), wake: make(chan struct{}, 1),
 		recordedCh: make(chan struct{}, 1)}
 }
+
+// SetChipReader makes the feed lay each traveller's chip on the reader.
+func (f *Feed) SetChipReader(c ChipPresenter) { f.chip = c }
 
 // Add queues travellers.
 func (f *Feed) Add(ts ...Traveller) {
@@ -122,8 +137,27 @@ func (f *Feed) Run(ctx context.Context) error {
 		f.queue = f.queue[1:]
 		f.admitted++
 		f.mu.Unlock()
+		f.presentChip(t)
 		f.reader.Present(t.MRZ)
 	}
+}
+
+// presentChip lays the traveller's chip on the chip reader (taking the
+// previous traveller's away), together with the page on the MRZ reader.
+func (f *Feed) presentChip(t Traveller) {
+	if f.chip == nil {
+		return
+	}
+	f.chip.Remove()
+	if t.Document == nil {
+		return
+	}
+	chip, err := t.Document.Chip()
+	if err != nil {
+		f.log.Warn("traveller's document has no usable chip", "err", err)
+		return
+	}
+	f.chip.Present(chip)
 }
 
 // recordGrace bounds the wait for the previous crossing's record once the
