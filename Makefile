@@ -9,9 +9,22 @@ APT_BUILD := gcc libc6-dev pkg-config libpcsclite-dev libopencv-dev
 # Test-only dependencies: Debian's Chromium for the dashboard's browser tests;
 # pcscd with vsmartcard's virtual reader to read the virtual chip through PC/SC.
 APT_TEST  := chromium pcscd vsmartcard-vpcd
-DEMO_ARGS ?= --gates 4 --travellers 200 --speed 6
+DEMO_ARGS ?= --gates 4 --travellers 200 --speed 7
 
-.PHONY: all build deps test-deps demo test vet fuzz clean
+.PHONY: all build deps test-deps demo test vet fuzz fuzz-smoke clean
+
+# Parsers of outside bytes fuzzed briefly by every `make test` (package:target);
+# `make fuzz` runs every target longer.
+FUZZ_SMOKE := \
+	./drivers/emrtd/tlv:FuzzParse \
+	./drivers/emrtd/iso7816:FuzzParseResponse \
+	./drivers/emrtd/sod:FuzzParseSOD \
+	./drivers/emrtd/lds:FuzzParseDG2 \
+	./internal/mrz:FuzzParse \
+	./drivers/docreader:FuzzFrameDecoder \
+	./internal/wire:FuzzDecodeCrossing \
+	./central/internal/ingest:FuzzIngestMessage
+FUZZ_SMOKE_TIME ?= 3s
 
 all: build
 
@@ -45,6 +58,13 @@ vet: deps
 test: test-deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
+	$(MAKE) --no-print-directory fuzz-smoke
+
+fuzz-smoke:
+	@for t in $(FUZZ_SMOKE); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZ_SMOKE_TIME) $$pkg || exit 1; \
+	done
 
 # A short run of every fuzz target (go test runs their seed corpora already).
 fuzz: deps

@@ -29,6 +29,9 @@ func startBroker(t *testing.T, addr string) *mochi.Server {
 	if err := srv.Serve(); err != nil {
 		t.Fatal(err)
 	}
+	// Cleanups run last-registered first: uplinks started after the broker
+	// stop (and say goodbye) before it closes.
+	t.Cleanup(func() { srv.Close() })
 	return srv
 }
 
@@ -122,17 +125,25 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 
 func TestDrainsInOrderAndReleasesOnAck(t *testing.T) {
 	addr := freeAddr(t)
-	srv := startBroker(t, addr)
-	defer srv.Close()
+	startBroker(t, addr)
 	st, _ := store.Open(context.Background(), t.TempDir())
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	ids := recordN(t, st, "g1", 30)
 	fc := newCentral(t, addr, "g1", true)
 	u, _, _ := newUplink(t, addr, "g1", st, nil)
 	waitUntil(t, "outbox drained", func() bool { d, _ := st.OutboxDepth(context.Background()); return d == 0 })
-	got := fc.received()
-	if len(got) < len(ids) {
-		t.Fatalf("central got %d of %d", len(got), len(ids))
+	// A slow machine may see an ack timeout and a republication: judge the
+	// first delivery of each crossing.
+	var got []wire.Crossing
+	seen := map[string]bool{}
+	for _, c := range fc.received() {
+		if !seen[c.ID] {
+			seen[c.ID] = true
+			got = append(got, c)
+		}
+	}
+	if len(got) != len(ids) {
+		t.Fatalf("central got %d of %d distinct crossings", len(got), len(ids))
 	}
 	// First deliveries arrive in sequence order (MaxInflight 8 < 30, so the
 	// window had to slide on acks).
@@ -148,10 +159,9 @@ func TestDrainsInOrderAndReleasesOnAck(t *testing.T) {
 
 func TestUnacknowledgedCrossingsAreRepublished(t *testing.T) {
 	addr := freeAddr(t)
-	srv := startBroker(t, addr)
-	defer srv.Close()
+	startBroker(t, addr)
 	st, _ := store.Open(context.Background(), t.TempDir())
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	ids := recordN(t, st, "g2", 3)
 	fc := newCentral(t, addr, "g2", false) // central commits nothing: no acks
 	newUplink(t, addr, "g2", st, nil)
@@ -168,9 +178,8 @@ func TestUnacknowledgedCrossingsAreRepublished(t *testing.T) {
 func TestBadAcksAreRefusedAndCounted(t *testing.T) {
 	addr := freeAddr(t)
 	srv := startBroker(t, addr)
-	defer srv.Close()
 	st, _ := store.Open(context.Background(), t.TempDir())
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	ids := recordN(t, st, "g3", 1)
 	reg := prometheus.NewRegistry()
 	u, _, _ := newUplink(t, addr, "g3", st, reg)
@@ -204,25 +213,23 @@ func TestBadAcksAreRefusedAndCounted(t *testing.T) {
 func TestBrokerAbsentAtStartThenBack(t *testing.T) {
 	addr := freeAddr(t)
 	st, _ := store.Open(context.Background(), t.TempDir())
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	recordN(t, st, "g4", 5)
 	u, _, _ := newUplink(t, addr, "g4", st, nil)
 	time.Sleep(300 * time.Millisecond)
 	if u.Connected() {
 		t.Fatal("connected with no broker")
 	}
-	srv := startBroker(t, addr)
-	defer srv.Close()
+	startBroker(t, addr)
 	newCentral(t, addr, "g4", true)
 	waitUntil(t, "drain after the broker came up", func() bool { d, _ := st.OutboxDepth(context.Background()); return d == 0 })
 }
 
 func TestRetainedStatusOnlineThenOffline(t *testing.T) {
 	addr := freeAddr(t)
-	srv := startBroker(t, addr)
-	defer srv.Close()
+	startBroker(t, addr)
 	st, _ := store.Open(context.Background(), t.TempDir())
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	u, cancel, done := newUplink(t, addr, "g5", st, nil)
 	waitUntil(t, "connection", u.Connected)
 	status := make(chan wire.Status, 8)
