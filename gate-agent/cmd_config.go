@@ -55,6 +55,9 @@ func checkProfiles(g *config.Gate) error {
 		if string(p.Device.Kind) != d.Slot {
 			errs = append(errs, fmt.Errorf("devices.%s.profile: %s is a %q profile, not %q", d.Slot, d.Profile, p.Device.Kind, d.Slot))
 		}
+		if p.Device.Driver == device.DriverSerial && d.Port == "" {
+			errs = append(errs, fmt.Errorf("devices.%s.port: missing; profile %s drives a real serial reader: name its port (its /dev/serial/by-id link)", d.Slot, d.Profile))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -87,7 +87,7 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	devs, err := openDevices(g, log)
+	devs, err := openDevices(g, log, reg)
 	if err != nil {
 		return err
 	}

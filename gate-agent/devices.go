@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"slices"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"autogate/drivers/camera"
 	"autogate/drivers/device"
 	"autogate/drivers/docreader"
@@ -38,7 +40,7 @@ type gateDevices struct {
 // names: "sim" for every device, and for the document reader "serial" (a
 // real reader on devices.docreader.port) or "serial-sim" (a simulated reader
 // on a pseudo-terminal, read by the real serial driver).
-func openDevices(g *config.Gate, log *slog.Logger) (*gateDevices, error) {
+func openDevices(g *config.Gate, log *slog.Logger, reg prometheus.Registerer) (*gateDevices, error) {
 	d := &gateDevices{health: map[string]func() device.Health{}}
 	speed := device.Speed(g.Speed())
 	var reader simfeed.Presenter // the simulated reader, if any, the feed places documents on
@@ -69,7 +71,7 @@ func openDevices(g *config.Gate, log *slog.Logger) (*gateDevices, error) {
 				d.Close()
 				return nil, fmt.Errorf("devices.docreader.port: missing; profile %s drives a serial reader: name its port (its /dev/serial/by-id link)", p.Name())
 			}
-			s, e := docreader.NewSerial(p, sd.Port, docreader.Options{Logger: log})
+			s, e := docreader.NewSerial(p, sd.Port, docreader.Options{Logger: log, Registerer: reg})
 			if e == nil {
 				d.Reader, h, c = s, s.Health, s
 			}
@@ -84,7 +86,7 @@ func openDevices(g *config.Gate, log *slog.Logger) (*gateDevices, error) {
 			}
 			sim.SetLogger(log)
 			d.closers = append(d.closers, sim)
-			s, e := docreader.NewSerial(p, sim.Path(), docreader.Options{Logger: log})
+			s, e := docreader.NewSerial(p, sim.Path(), docreader.Options{Logger: log, Registerer: reg})
 			if e == nil {
 				reader, d.Reader, h, c = sim, s, s.Health, s
 			}

@@ -63,7 +63,7 @@ func readDoc(t *testing.T, r docreader.Reader, want []string) {
 func TestSerialSimReaderRunsTheRealDriver(t *testing.T) {
 	devs := filepath.Join(testenv.RepoRoot(t), "firmware-config", "devices")
 	g := gateWith(t, "[devices.docreader]\nprofile = \""+devs+"/sim-rte6701.toml\"\n")
-	d, err := openDevices(g, quietLog())
+	d, err := openDevices(g, quietLog(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestSerialReaderOnAPort(t *testing.T) {
 	defer sim.Close()
 	devs := filepath.Join(testenv.RepoRoot(t), "firmware-config", "devices")
 	g := gateWith(t, "[devices.docreader]\nprofile = \""+devs+"/rte6701.toml\"\nport = \""+sim.Path()+"\"\n")
-	d, err := openDevices(g, quietLog())
+	d, err := openDevices(g, quietLog(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestSerialReaderOnAPort(t *testing.T) {
 func TestSerialReaderNeedsAPort(t *testing.T) {
 	devs := filepath.Join(testenv.RepoRoot(t), "firmware-config", "devices")
 	g := gateWith(t, "[devices.docreader]\nprofile = \""+devs+"/rte6701.toml\"\n")
-	if _, err := openDevices(g, quietLog()); err == nil || !strings.Contains(err.Error(), "devices.docreader.port: missing") {
+	if _, err := openDevices(g, quietLog(), nil); err == nil || !strings.Contains(err.Error(), "devices.docreader.port: missing") {
 		t.Errorf("serial reader without a port: %v", err)
 	}
 }

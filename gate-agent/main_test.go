@@ -74,3 +74,20 @@ func TestRunWithABrokenConfigSaysWhatToDo(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 }
+
+func TestConfigCheckWantsThePortOfARealSerialReader(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	src, err := os.ReadFile(filepath.Join(root, "firmware-config", "gates", "example-entry-01.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	devices := filepath.Join(root, "firmware-config", "devices")
+	s := strings.ReplaceAll(string(src), "../devices/", devices+"/")
+	s = strings.Replace(s, devices+"/sim-docreader.toml", devices+"/rte6701.toml", 1)
+	path := filepath.Join(t.TempDir(), "g.toml")
+	os.WriteFile(path, []byte(s), 0o644)
+	code, out, _ := runCLI("config", "check", path)
+	if code != 1 || !strings.Contains(out, "devices.docreader.port") {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+}
