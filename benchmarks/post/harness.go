@@ -39,6 +39,9 @@ type Post struct {
 	SeparateBroker bool
 	// HTTP is central's dashboard address ("" = a free loopback port).
 	HTTP string
+	// PCSCGate makes the first gate read chips through the real pcscd: each
+	// traveller's virtual chip is plugged in through vsmartcard's vpcd.
+	PCSCGate bool
 
 	MQTT    string // broker address in use
 	pki     *issuer.PKI
@@ -232,9 +235,13 @@ func (s *Post) writeGate(i int) (*gateProc, error) {
 	// The document reader is the simulated 3M RTE6701 on a pseudo-terminal,
 	// read by the real serial driver: the post exercises the real protocol
 	// code. The other devices are in-process simulators.
+	chipProfile := "sim-chipreader"
+	if s.PCSCGate && i == 0 {
+		chipProfile = "vpcd-chipreader"
+	}
 	for _, dev := range []struct{ slot, profile string }{
 		{"docreader", "sim-rte6701"}, {"gatectl", "sim-gatectl"}, {"camera", "sim-camera"}, {"fingerprint", "sim-fingerprint"},
-		{"chipreader", "sim-chipreader"},
+		{"chipreader", chipProfile},
 	} {
 		fmt.Fprintf(&b, "[devices.%s]\nprofile = %q\n\n", dev.slot, filepath.Join(devices, dev.profile+".toml"))
 	}

@@ -54,6 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	work := fs.String("work", "", "folder for data, gate files and logs (default: a new temporary folder)")
 	bin := fs.String("bin", "", "folder with prebuilt gate-agent and central binaries (default: build them)")
 	results := fs.String("results", "", "where figures and plots go (default: benchmarks/results in the repository)")
+	pcscGate := fs.Bool("pcsc", false, "the first gate reads chips through the real pcscd (vsmartcard's vpcd must be installed and pcscd running)")
 	stuckAfter := fs.Duration("stuck-after", 90*time.Second, "give up when no traveller gets through for this long")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: go run ./benchmarks/post [flags]\n\nRuns a simulated border post: central + N gates + generated travellers. Flags:")
@@ -95,7 +96,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		*results = filepath.Join(root, "benchmarks", "results")
 	}
 
-	post := &Post{Bin: *bin, Work: *work, Root: root, Speed: *speed, Gates: *gates, HTTP: *httpAddr}
+	post := &Post{Bin: *bin, Work: *work, Root: root, Speed: *speed, Gates: *gates, HTTP: *httpAddr, PCSCGate: *pcscGate}
 	defer post.Stop()
 	fmt.Fprintf(stdout, "starting central and %d gates (work folder %s) …\n", *gates, *work)
 	if err := post.Start(ctx); err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"autogate/benchmarks/population"
+	"autogate/internal/testenv"
 )
 
 // These tests run central, the broker and gate agents as real processes
@@ -41,13 +42,16 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func newPost(t *testing.T, gates int, speed float64, separateBroker bool) *Post {
+func newPost(t *testing.T, gates int, speed float64, separateBroker bool, opts ...func(*Post)) *Post {
 	t.Helper()
 	root, err := repoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := &Post{Bin: binDir, Work: t.TempDir(), Root: root, Speed: speed, Gates: gates, SeparateBroker: separateBroker}
+	for _, o := range opts {
+		o(p)
+	}
 	t.Cleanup(func() {
 		p.Stop()
 		if t.Failed() {
@@ -224,4 +228,29 @@ func TestSimulatorSummaryLine(t *testing.T) {
 	if r.Travellers != 20 || r.Crossings != 20 || r.Delivered != 20 || r.Lost != 0 || r.Duplicates != 0 || r.Passed+r.Referred != 20 {
 		t.Fatalf("summary %q", last)
 	}
+}
+
+// One gate reads every chip through the real pcscd (virtual chips plugged in
+// through vpcd), the other in-process: the same decisions, nothing lost.
+func TestPostWithAGateOnRealPCSC(t *testing.T) {
+	testenv.PCSCD(t)
+	p := newPost(t, 2, 0, false, func(p *Post) { p.PCSCGate = true })
+	pop := travellers(t, p, 8, 5)
+	if _, err := p.Feed(context.Background(), pop); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "every traveller through", 120*time.Second, func() bool { n, _ := recordedAtGates(t, p); return n >= len(pop) })
+	assertExactlyOnce(t, p, pop)
+	cs, err := p.GateCrossings(context.Background(), 0)
+	if err != nil || len(cs) == 0 {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		for _, ch := range c.Checks {
+			if ch.Name == "chip_pa" && ch.Result == "pass" {
+				return
+			}
+		}
+	}
+	t.Fatal("the PC/SC gate never passed Passive Authentication")
 }

@@ -283,15 +283,32 @@ func (v *VPCDSim) Present(card Card) {
 	}(v.done)
 }
 
-// Remove disconnects the card from vpcd.
+// Remove disconnects the card from vpcd and waits until pcscd has seen it
+// leave, as a traveller takes a document off the reader before the next
+// one lays theirs down: otherwise the next card would arrive under the
+// previous card's session and its first command would fail.
 func (v *VPCDSim) Remove() {
 	v.mu.Lock()
 	cancel, done := v.cancel, v.done
 	v.cancel, v.done = nil, nil
 	v.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
+	if cancel == nil {
+		return
+	}
+	cancel()
+	<-done
+	c, err := pcsc.Establish()
+	if err != nil {
+		return
+	}
+	defer c.Release()
+	reader, err := c.Find(v.name)
+	if err != nil {
+		return
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for present, err := c.CardPresent(reader); err == nil && present && time.Now().Before(deadline); present, err = c.CardPresent(reader) {
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
