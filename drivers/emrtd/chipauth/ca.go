@@ -31,16 +31,25 @@ var ErrChipAuthentication = errors.New("chipauth: Chip Authentication failed: th
 // caller installs the returned session, and the first command under it is
 // the proof.
 func ChipAuthenticationV1(ctx context.Context, card *iso7816.Card, key ChipKey, rng io.Reader) (*sm.Session, error) {
+	s, _, err := ChipAuthenticationV1Ephemeral(ctx, card, key, rng)
+	return s, err
+}
+
+// ChipAuthenticationV1Ephemeral is ChipAuthenticationV1 that also returns
+// the terminal's ephemeral public key as sent to the chip (04‖X‖Y, or the
+// DH value padded to the prime's length): Terminal Authentication v1,
+// which follows, signs its compressed form.
+func ChipAuthenticationV1Ephemeral(ctx context.Context, card *iso7816.Card, key ChipKey, rng io.Reader) (*sm.Session, []byte, error) {
 	cipher, err := key.Cipher()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if key.Protocol != nil && !matchesKey(key.Protocol, key.PublicKey) {
-		return nil, fmt.Errorf("chipauth: protocol %v does not fit a %T key", key.Protocol, key.PublicKey)
+		return nil, nil, fmt.Errorf("chipauth: protocol %v does not fit a %T key", key.Protocol, key.PublicKey)
 	}
 	eph, err := agree(key.PublicKey, rng)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var keyRef []byte
 	if key.KeyID != nil {
@@ -48,42 +57,42 @@ func ChipAuthenticationV1(ctx context.Context, card *iso7816.Card, key ChipKey, 
 	}
 	if cipher == kdf.TDES {
 		if err := card.MSESetKAT(ctx, append(tlv.Encode(0x91, eph.public), keyRef...)); err != nil {
-			return nil, fmt.Errorf("chipauth: %w", err)
+			return nil, nil, fmt.Errorf("chipauth: %w", err)
 		}
 	} else {
 		oid, err := oidValue(key.Protocol)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := card.MSESetAT(ctx, 0x41, append(tlv.Encode(0x80, oid), keyRef...)); err != nil {
-			return nil, fmt.Errorf("chipauth: %w", err)
+			return nil, nil, fmt.Errorf("chipauth: %w", err)
 		}
 		out, err := card.GeneralAuthenticate(ctx, tlv.Encode(0x80, eph.public), true)
 		if err != nil {
-			return nil, fmt.Errorf("chipauth: %w", err)
+			return nil, nil, fmt.Errorf("chipauth: %w", err)
 		}
 		if len(out) != 0 {
-			return nil, fmt.Errorf("chipauth: GENERAL AUTHENTICATE returned %d unexpected bytes", len(out))
+			return nil, nil, fmt.Errorf("chipauth: GENERAL AUTHENTICATE returned %d unexpected bytes", len(out))
 		}
 	}
 	s, err := SessionFromSecret(cipher, eph.secret)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ch, ok := card.T.(*sm.Channel)
 	if !ok {
-		return s, nil
+		return s, eph.public, nil
 	}
 	ch.SetSession(s)
 	if _, err := card.GetChallenge(ctx, 8); err != nil {
 		var se *iso7816.StatusError
 		if errors.Is(err, sm.ErrMAC) || errors.Is(err, sm.ErrDataObjects) || errors.Is(err, sm.ErrMissingMAC) ||
 			errors.As(err, &se) && (se.SW == iso7816.SWSMDataIncorrect || se.SW == iso7816.SWSMDataMissing) {
-			return nil, fmt.Errorf("%w: %v", ErrChipAuthentication, err)
+			return nil, nil, fmt.Errorf("%w: %v", ErrChipAuthentication, err)
 		}
-		return nil, fmt.Errorf("chipauth: confirming the new keys: %w", err)
+		return nil, nil, fmt.Errorf("chipauth: confirming the new keys: %w", err)
 	}
-	return s, nil
+	return s, eph.public, nil
 }
 
 // ChipAuthenticateDG14 runs Chip Authentication with the first key DG14
@@ -94,6 +103,16 @@ func ChipAuthenticateDG14(ctx context.Context, card *iso7816.Card, dg14 []byte, 
 		return nil, err
 	}
 	return ChipAuthenticationV1(ctx, card, keys[0], rng)
+}
+
+// ChipAuthenticateDG14Ephemeral is ChipAuthenticateDG14 that also returns
+// the terminal's ephemeral public key (see ChipAuthenticationV1Ephemeral).
+func ChipAuthenticateDG14Ephemeral(ctx context.Context, card *iso7816.Card, dg14 []byte, rng io.Reader) (*sm.Session, []byte, error) {
+	keys, err := ChipKeys(dg14)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ChipAuthenticationV1Ephemeral(ctx, card, keys[0], rng)
 }
 
 // SessionFromSecret derives the secure messaging session of Chip

@@ -13,12 +13,14 @@ import (
 	"autogate/drivers/device"
 	"autogate/drivers/emrtd/bac"
 	"autogate/drivers/emrtd/chipauth"
+	"autogate/drivers/emrtd/cvc"
 	"autogate/drivers/emrtd/iso7816"
 	"autogate/drivers/emrtd/lds"
 	"autogate/drivers/emrtd/pace"
 	"autogate/drivers/emrtd/passive"
 	"autogate/drivers/emrtd/sm"
 	"autogate/drivers/emrtd/sod"
+	"autogate/drivers/emrtd/ta"
 	"autogate/drivers/emrtd/trust"
 	"autogate/internal/mrz"
 )
@@ -28,6 +30,7 @@ const (
 	StepAccess   = "access"
 	StepRead     = "read"
 	StepCA       = "ca"
+	StepTA       = "ta"
 	StepAA       = "aa"
 	StepPA       = "pa"
 	StepMRZMatch = "mrz_match"
@@ -41,6 +44,7 @@ const (
 	ReasonSecureMessages = "chip_sm_failure"    // a response failed its MAC: tampering or a broken link
 	ReasonReadFailed     = "chip_read_failed"   // a file could not be read
 	ReasonCAFailed       = "chip_authentication_failed"
+	ReasonTAFailed       = "terminal_authentication_failed"
 	ReasonAAFailed       = "active_authentication_failed"
 	ReasonMRZMismatch    = "chip_mrz_mismatch"   // DG1 differs from the printed MRZ
 	ReasonBadMRZ         = "printed_mrz_invalid" // no keys without a valid printed MRZ
@@ -116,6 +120,19 @@ type Options struct {
 	Rand   io.Reader
 	// NoPACE skips PACE (for readers or chips known to mishandle it).
 	NoPACE bool
+	// Terminal is the inspection system's Terminal Authentication
+	// material. DG3 and DG4 in Groups are read only with it, after Chip
+	// Authentication and Terminal Authentication, when DG14 announces TA;
+	// without it they are not asked for.
+	Terminal *TerminalCredentials
+}
+
+// TerminalCredentials are what Terminal Authentication v1 needs: the
+// certificate chain from below the chip's CVCA (DV, then IS) and the IS
+// certificate's private key.
+type TerminalCredentials struct {
+	Chain []*cvc.Certificate
+	Key   crypto.Signer
 }
 
 // Read runs the inspection over a transport to the chip.
@@ -246,18 +263,32 @@ func (r *Result) readFiles(ctx context.Context, card *iso7816.Card, ch *sm.Chann
 	listed := sodGroups(sodBytes)
 	want := []int{1}
 	for _, g := range append(o.Groups, 14, 15) {
+		if (g == 3 || g == 4) && o.Terminal == nil {
+			continue // EAC-protected: not asked for without TA material
+		}
 		if (listed == nil || slices.Contains(listed, g)) && !slices.Contains(want, g) {
 			want = append(want, g)
 		}
 	}
+	eac := slices.Contains(want, 3) || slices.Contains(want, 4)
+	taOK := false
 	// DG14 first: CA re-keys the channel before the rest is read.
 	if slices.Contains(want, 14) {
 		if !r.readGroup(ctx, card, 14) {
 			return false
 		}
-		if r.chipAuthentication(ctx, card, ch, o) == caFailed {
+		outcome, eph := r.chipAuthentication(ctx, card, ch, o)
+		if outcome == caFailed {
 			return false
 		}
+		if eac {
+			taOK = r.terminalAuthentication(ctx, card, outcome, eph, o)
+		}
+	} else if eac {
+		r.add(Step{Name: StepTA, OK: true, Skipped: true, Detail: "no DG14: the chip offers no Chip Authentication, so no Terminal Authentication"})
+	}
+	if !taOK {
+		want = slices.DeleteFunc(want, func(g int) bool { return g == 3 || g == 4 })
 	}
 	for _, g := range want {
 		if g == 14 {
@@ -294,27 +325,68 @@ const (
 	caFailed
 )
 
-func (r *Result) chipAuthentication(ctx context.Context, card *iso7816.Card, ch *sm.Channel, o Options) caOutcome {
+// chipAuthentication runs CA and returns its outcome with the terminal's
+// ephemeral key, which Terminal Authentication signs.
+func (r *Result) chipAuthentication(ctx context.Context, card *iso7816.Card, ch *sm.Channel, o Options) (caOutcome, []byte) {
 	dg14 := r.Files[14]
 	infos, err := lds.ParseDG14(dg14)
 	if err != nil || len(infos.ChipAuthenticationPublicKeys) == 0 {
 		r.add(Step{Name: StepCA, OK: true, Skipped: true, Detail: "DG14 offers no Chip Authentication"})
-		return caNone
+		return caNone, nil
 	}
+	var eph []byte
 	ok := r.timed(StepCA, func() (bool, string, string) {
 		// CA re-keys over the current (PACE or BAC) channel; card sends
 		// through ch, which then switches to the new keys.
-		s, err := chipauth.ChipAuthenticateDG14(ctx, card, dg14, o.Rand)
+		s, pub, err := chipauth.ChipAuthenticateDG14Ephemeral(ctx, card, dg14, o.Rand)
 		if err != nil {
 			return false, ReasonCAFailed, err.Error()
 		}
 		ch.SetSession(s)
+		eph = pub
 		return true, "", ""
 	})
 	if !ok {
-		return caFailed
+		return caFailed, nil
 	}
-	return caDone
+	return caDone, eph
+}
+
+// terminalAuthentication runs TA v1 right after CA, so DG3 and DG4 can be
+// read. It reports whether they may be asked for.
+func (r *Result) terminalAuthentication(ctx context.Context, card *iso7816.Card, ca caOutcome, eph []byte, o Options) bool {
+	skip := func(detail string) bool {
+		r.add(Step{Name: StepTA, OK: true, Skipped: true, Detail: detail})
+		return false
+	}
+	infos, err := lds.ParseDG14(r.Files[14])
+	switch {
+	case err != nil || len(infos.TerminalAuthentication) == 0:
+		return skip("DG14 does not announce Terminal Authentication; DG3 and DG4 not read")
+	case ca != caDone:
+		return skip("Terminal Authentication needs Chip Authentication; DG3 and DG4 not read")
+	case r.Access != "BAC":
+		// After PACE, ID_PICC is the chip's ephemeral PACE key, which the
+		// pace package does not return yet.
+		return skip("Terminal Authentication after PACE is not supported yet; DG3 and DG4 not read")
+	}
+	return r.timed(StepTA, func() (bool, string, string) {
+		info, err := o.Printed.KeyInfo()
+		if err != nil {
+			return false, ReasonTAFailed, err.Error()
+		}
+		id, err := ta.IDPICCFromBAC(info)
+		if err != nil {
+			return false, ReasonTAFailed, err.Error()
+		}
+		if err := ta.Authenticate(ctx, card, o.Terminal.Chain, o.Terminal.Key, id, eph, o.Rand); err != nil {
+			if reason, _ := classify(err); reason != ReasonNoAccess {
+				return false, reason, "Terminal Authentication: " + err.Error()
+			}
+			return false, ReasonTAFailed, err.Error()
+		}
+		return true, "", ""
+	})
 }
 
 func (r *Result) activeAuthentication(ctx context.Context, card *iso7816.Card, dg15 []byte, o Options) {

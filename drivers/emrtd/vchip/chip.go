@@ -13,12 +13,15 @@ import (
 	"log/slog"
 	"math/big"
 	"sync"
+	"time"
 
 	"autogate/drivers/emrtd/bac"
 	"autogate/drivers/emrtd/chipauth"
+	"autogate/drivers/emrtd/cvc"
 	"autogate/drivers/emrtd/iso7816"
 	"autogate/drivers/emrtd/kdf"
 	"autogate/drivers/emrtd/sm"
+	"autogate/drivers/emrtd/ta"
 	"autogate/drivers/emrtd/tlv"
 )
 
@@ -49,6 +52,14 @@ type Config struct {
 	AAHash crypto.Hash
 	// PACE, when set, answers PACE for the chip.
 	PACE PACE
+	// TrustPoints are the CVCA keys of Terminal Authentication v1 (EAC1).
+	// DG3 and DG4 open only to a terminal whose certificate chain leads to
+	// one of them and grants the right to read them; a chip without trust
+	// points never releases them.
+	TrustPoints []cvc.TrustPoint
+	// Date is the chip's current date, against which certificates are
+	// checked (zero: today).
+	Date time.Time
 	// NoExtendedLength makes the chip refuse extended-length APDUs with
 	// 6700, as chips without the extended length capability do.
 	NoExtendedLength bool
@@ -95,6 +106,7 @@ type file struct {
 	fid  uint16
 	data []byte
 	open bool // readable without secure messaging
+	eac  bool // DG3 or DG4: readable only after Terminal Authentication grants it
 }
 
 // Chip is a virtual eMRTD chip. It is safe for concurrent use; commands
@@ -116,6 +128,8 @@ type Chip struct {
 	challenge  []byte
 	caPending  kdf.Cipher // MSE:Set AT for Chip Authentication with AES seen
 	paceActive bool
+	viaBAC     bool // the session descends from BAC (ID_PICC is the document number)
+	ta         taState
 	pending    []byte // T=0 response data not yet fetched
 	pendingSW  uint16
 	wake       chan struct{} // closed to release Process calls blocked by SilentAfter
@@ -181,6 +195,7 @@ func (c *Chip) Reset() {
 	c.count, c.protected = 0, 0
 	c.session, c.inApp, c.current, c.challenge = nil, false, nil, nil
 	c.caPending, c.paceActive, c.pending = 0, false, nil
+	c.viaBAC, c.ta = false, taState{}
 }
 
 // Close releases every Process call blocked by SilentAfter for good.
@@ -376,6 +391,8 @@ func (c *Chip) dispatch(cmd iso7816.Command, secure bool, limit int) (iso7816.Re
 		return c.generalAuthenticate(cmd, secure)
 	case iso7816.InsInternalAuthenticate:
 		return c.internalAuthenticate(cmd, secure, limit), nil
+	case ta.InsPerformSecurityOperation:
+		return c.verifyCertificate(cmd, secure), nil
 	}
 	return status(iso7816.SWINSNotSupported), nil
 }
@@ -391,7 +408,7 @@ func (c *Chip) lookup(fid uint16) *file {
 	}
 	open := !c.accessControlled() ||
 		inMF && (fid == iso7816.FIDCardAccess || fid == iso7816.FIDATRInfo || fid == iso7816.FIDDir)
-	return &file{fid: fid, data: data, open: open}
+	return &file{fid: fid, data: data, open: open, eac: !inMF && eacGroup(fid) != 0}
 }
 
 func (c *Chip) selectFile(cmd iso7816.Command) iso7816.Response {
@@ -416,6 +433,9 @@ func (c *Chip) selectFile(cmd iso7816.Command) iso7816.Response {
 		f := c.lookup(uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1]))
 		if f == nil {
 			return status(iso7816.SWFileNotFound)
+		}
+		if !c.eacGranted(f) {
+			return status(iso7816.SWSecurityStatus)
 		}
 		c.current = f
 		if cmd.P2 == 0x0C {
@@ -468,7 +488,7 @@ func (c *Chip) readBinary(cmd iso7816.Command, secure bool, limit int) iso7816.R
 	if f == nil {
 		return status(0x6986) // no current EF
 	}
-	if !f.open && !secure {
+	if !f.open && !secure || !c.eacGranted(f) {
 		return status(iso7816.SWSecurityStatus)
 	}
 	if cmd.Ne == 0 {
@@ -497,6 +517,9 @@ func (c *Chip) readBinary(cmd iso7816.Command, secure bool, limit int) iso7816.R
 }
 
 func (c *Chip) externalAuthenticate(cmd iso7816.Command, secure bool) (iso7816.Response, *sm.Session) {
+	if secure && c.ta.terminal != nil {
+		return c.terminalAuthenticate(cmd), nil
+	}
 	if c.cfg.MRZInfo == "" {
 		return status(iso7816.SWINSNotSupported), nil
 	}
@@ -518,6 +541,7 @@ func (c *Chip) externalAuthenticate(cmd iso7816.Command, secure bool) (iso7816.R
 		return status(iso7816.SWAuthenticationFailed), nil
 	}
 	c.log.Debug("vchip: BAC done, 3DES secure messaging")
+	c.viaBAC, c.ta = true, taState{}
 	return iso7816.Response{Data: resp, SW: iso7816.SWOK}, s
 }
 
@@ -582,6 +606,10 @@ func (c *Chip) manageSecurityEnv(cmd iso7816.Command, secure bool) (iso7816.Resp
 			return status(iso7816.SWOK), nil
 		}
 		return c.chipAuthenticate(kdf.TDES, d[0x91], iso7816.Response{SW: iso7816.SWOK})
+	case 0x81B6: // Terminal Authentication: Set DST (certificate verification key)
+		return c.setDST(cmd, secure), nil
+	case 0x81A4: // Terminal Authentication: Set AT (the IS key)
+		return c.setTAKey(cmd, secure), nil
 	}
 	return status(iso7816.SWWrongP1P2), nil
 }
@@ -599,6 +627,7 @@ func (c *Chip) chipAuthenticate(ci kdf.Cipher, terminal []byte, resp iso7816.Res
 		return status(iso7816.SWNoDiagnosis), nil
 	}
 	c.log.Debug("vchip: Chip Authentication done", "cipher", ci.String())
+	c.ta = taState{caSession: s, caTerminalKey: append([]byte{}, terminal...)}
 	return resp, s
 }
 
@@ -626,6 +655,7 @@ func (c *Chip) pace(cmd iso7816.Command) (iso7816.Response, *sm.Session) {
 	resp, s := c.cfg.PACE.HandlePACE(cmd)
 	if s != nil {
 		c.paceActive = false
+		c.viaBAC, c.ta = false, taState{}
 		c.log.Debug("vchip: PACE done")
 	}
 	return resp, s

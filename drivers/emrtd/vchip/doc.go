@@ -12,7 +12,13 @@
 // secure messaging with 3DES and AES (package sm); Chip Authentication v1
 // with the static key of DG14 (MSE:Set KAT, or MSE:Set AT with GENERAL
 // AUTHENTICATE); Active Authentication with the key of DG15 (INTERNAL
-// AUTHENTICATE). PACE plugs in through the PACE interface.
+// AUTHENTICATE); Terminal Authentication v1 against its CVCA trust points
+// (MSE:Set DST, PSO:Verify Certificate, MSE:Set AT, GET CHALLENGE, EXTERNAL
+// AUTHENTICATE; package ta), after which DG3 and DG4 open as far as the
+// certificate chain grants (before, SELECT and READ of them answer 6982).
+// TA after PACE is refused (6985): ID_PICC would be the chip's ephemeral
+// PACE key, which the PACE plug-in does not hand over. PACE plugs in
+// through the PACE interface.
 //
 // Like a real chip it forgets its session on Reset, ends secure messaging
 // on an unprotected command or a bad MAC (answering 6987/6988), and keeps
