@@ -82,7 +82,9 @@ type Result struct {
 	Files map[int][]byte `json:"-"`
 	// PA is Passive Authentication's full outcome.
 	PA *passive.Result `json:"-"`
-	MS float64         `json:"ms"`
+	// idPICC is the chip's identity for Terminal Authentication after PACE.
+	idPICC []byte
+	MS     float64 `json:"ms"`
 }
 
 // Step returns the named step.
@@ -197,6 +199,7 @@ func (r *Result) access(ctx context.Context, t iso7816.Transport, info string, o
 			if err == nil {
 				ch = sm.NewChannel(res.Session, t)
 				r.Access = "PACE " + res.Protocol.String()
+				r.idPICC = res.IDPICC
 				return true, "", ""
 			}
 			if reason, final := classify(err); final {
@@ -365,19 +368,21 @@ func (r *Result) terminalAuthentication(ctx context.Context, card *iso7816.Card,
 		return skip("DG14 does not announce Terminal Authentication; DG3 and DG4 not read")
 	case ca != caDone:
 		return skip("Terminal Authentication needs Chip Authentication; DG3 and DG4 not read")
-	case r.Access != "BAC":
-		// After PACE, ID_PICC is the chip's ephemeral PACE key, which the
-		// pace package does not return yet.
-		return skip("Terminal Authentication after PACE is not supported yet; DG3 and DG4 not read")
+	case r.Access != "BAC" && r.idPICC == nil:
+		return skip("PACE gave no chip identity for Terminal Authentication; DG3 and DG4 not read")
 	}
 	return r.timed(StepTA, func() (bool, string, string) {
-		info, err := o.Printed.KeyInfo()
-		if err != nil {
-			return false, ReasonTAFailed, err.Error()
-		}
-		id, err := ta.IDPICCFromBAC(info)
-		if err != nil {
-			return false, ReasonTAFailed, err.Error()
+		// After BAC the chip is identified by its document number; after
+		// PACE by Comp of its ephemeral PACE key.
+		id := r.idPICC
+		if r.Access == "BAC" {
+			info, err := o.Printed.KeyInfo()
+			if err != nil {
+				return false, ReasonTAFailed, err.Error()
+			}
+			if id, err = ta.IDPICCFromBAC(info); err != nil {
+				return false, ReasonTAFailed, err.Error()
+			}
 		}
 		if err := ta.Authenticate(ctx, card, o.Terminal.Chain, o.Terminal.Key, id, eph, o.Rand); err != nil {
 			if reason, _ := classify(err); reason != ReasonNoAccess {

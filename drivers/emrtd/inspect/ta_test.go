@@ -71,13 +71,21 @@ func TestTerminalAuthenticationReadsDG3(t *testing.T) {
 	}
 }
 
-func TestTerminalAuthenticationAfterPACEIsSkipped(t *testing.T) {
+// After PACE the chip is identified by its ephemeral PACE key (TR-03110):
+// TA signs over that, and DG3 opens.
+func TestTerminalAuthenticationAfterPACE(t *testing.T) {
 	p, _ := pkis(t)
 	cvca, terminal := eacPKI(t)
 	doc := issue(t, p, vdoc.Options{Fingerprint: []byte("finger"), CVCAs: []*cvc.Certificate{cvca.Cert}})
 	r := read(t, doc, store(t, p), inspect.Options{Groups: []int{2, 3}, Terminal: terminal})
 	step, ran := r.Step(inspect.StepTA)
-	if !r.OK || !ran || !step.Skipped || r.Files[3] != nil {
-		t.Fatalf("ok=%v ta=%+v", r.OK, step)
+	if !r.OK || !ran || !step.OK || step.Skipped || r.Files[3] == nil || r.Access == "BAC" {
+		t.Fatalf("ok=%v access=%q ta=%+v", r.OK, r.Access, step)
+	}
+	// A foreign terminal is refused over PACE too.
+	_, stranger := eacPKI(t)
+	r = read(t, doc, store(t, p), inspect.Options{Groups: []int{2, 3}, Terminal: stranger})
+	if step, _ := r.Step(inspect.StepTA); r.OK || step.OK || r.Files[3] != nil {
+		t.Fatalf("foreign terminal over PACE: ok=%v ta=%+v", r.OK, step)
 	}
 }

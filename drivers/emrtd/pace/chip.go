@@ -50,6 +50,8 @@ type ChipSession struct {
 	// KSEnc and KSMAC are the secure messaging keys; the send sequence
 	// counter starts at zero.
 	KSEnc, KSMAC []byte
+	// IDPICC identifies the chip for Terminal Authentication after PACE.
+	IDPICC []byte
 }
 
 // SecureMessaging starts the card side's secure messaging session with
@@ -426,7 +428,8 @@ func (c *Chip) mutualAuth(dos dataObjects) ([]byte, uint16, error) {
 		}
 		out = append(out, tlv.Encode(0x8A, a))
 	}
-	c.session = &ChipSession{Protocol: c.proto, Info: c.info, Password: c.pw.Ref, KSEnc: c.ksEnc, KSMAC: c.ksMAC}
+	c.session = &ChipSession{Protocol: c.proto, Info: c.info, Password: c.pw.Ref, KSEnc: c.ksEnc, KSMAC: c.ksMAC,
+		IDPICC: IDPICC(c.proto.Agreement, c.mapped.encode(c.ephPub))}
 	c.abort()
 	return dynAuth(out...), iso7816.SWOK, nil
 }

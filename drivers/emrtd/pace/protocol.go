@@ -1,6 +1,7 @@
 package pace
 
 import (
+	"crypto/sha1"
 	"errors"
 	"fmt"
 
@@ -190,4 +191,15 @@ func containsTag(tags []tlv.Tag, t tlv.Tag) bool {
 		}
 	}
 	return false
+}
+
+// IDPICC is the chip's identifier for Terminal Authentication after PACE
+// (BSI TR-03110 part 3): Comp(PK_PICC) of the chip's ephemeral key agreement
+// key — its x-coordinate for ECDH, its SHA-1 hash for DH.
+func IDPICC(a KeyAgreement, encoded []byte) []byte {
+	if a == ECDH && len(encoded) > 1 && encoded[0] == 0x04 {
+		return append([]byte{}, encoded[1:1+(len(encoded)-1)/2]...)
+	}
+	h := sha1.Sum(encoded)
+	return h[:]
 }

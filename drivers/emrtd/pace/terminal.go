@@ -62,6 +62,9 @@ type Result struct {
 	CARs [][]byte
 	// CAM is the chip authentication part of PACE-CAM, nil for GM and IM.
 	CAM *CAMData
+	// IDPICC identifies the chip for Terminal Authentication after PACE:
+	// Comp of its ephemeral PACE key.
+	IDPICC []byte
 }
 
 // CAMData is what PACE-CAM hands the terminal to authenticate the chip.
@@ -223,7 +226,8 @@ func (t *terminal) run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	chipPub, err := mapped.decode(resp[0x84])
+	resp84 := resp[0x84]
+	chipPub, err := mapped.decode(resp84)
 	if err != nil {
 		return nil, &Error{Step: StepKeyAgreement, Err: detail(ErrMalformed, "chip's ephemeral key: %v", err)}
 	}
@@ -264,7 +268,7 @@ func (t *terminal) run(ctx context.Context) (*Result, error) {
 		return nil, &Error{Step: StepMutualAuth, Err: err}
 	}
 	res := &Result{Session: session, Protocol: ch.proto, Info: ch.info, Params: ch.dp,
-		Password: t.cfg.Password.Ref, KSEnc: ksEnc, KSMAC: ksMAC}
+		Password: t.cfg.Password.Ref, KSEnc: ksEnc, KSMAC: ksMAC, IDPICC: IDPICC(ch.proto.Agreement, resp84)}
 	for _, tag := range []tlv.Tag{0x87, 0x88} {
 		if car, ok := resp[tag]; ok {
 			res.CARs = append(res.CARs, car)

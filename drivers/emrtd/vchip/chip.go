@@ -102,6 +102,13 @@ type PACE interface {
 	HandlePACE(cmd iso7816.Command) (resp iso7816.Response, established *sm.Session)
 }
 
+// PACEIdentity is implemented by PACE plug-ins that tell the chip its
+// identifier for Terminal Authentication after PACE (Comp of its ephemeral
+// PACE key), once PACE is established.
+type PACEIdentity interface {
+	IDPICC() []byte
+}
+
 type file struct {
 	fid  uint16
 	data []byte
@@ -128,7 +135,8 @@ type Chip struct {
 	challenge  []byte
 	caPending  kdf.Cipher // MSE:Set AT for Chip Authentication with AES seen
 	paceActive bool
-	viaBAC     bool // the session descends from BAC (ID_PICC is the document number)
+	viaBAC     bool   // the session descends from BAC (ID_PICC is the document number)
+	paceID     []byte // ID_PICC after PACE, when the plug-in tells it
 	ta         taState
 	pending    []byte // T=0 response data not yet fetched
 	pendingSW  uint16
@@ -656,6 +664,10 @@ func (c *Chip) pace(cmd iso7816.Command) (iso7816.Response, *sm.Session) {
 	if s != nil {
 		c.paceActive = false
 		c.viaBAC, c.ta = false, taState{}
+		c.paceID = nil
+		if id, ok := c.cfg.PACE.(PACEIdentity); ok {
+			c.paceID = id.IDPICC()
+		}
 		c.log.Debug("vchip: PACE done")
 	}
 	return resp, s

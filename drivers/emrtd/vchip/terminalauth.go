@@ -138,14 +138,16 @@ func (c *Chip) terminalAuthenticate(cmd iso7816.Command) iso7816.Response {
 	if challenge == nil || c.ta.caSession != c.session {
 		return status(iso7816.SWConditionsOfUse)
 	}
-	if !c.viaBAC {
-		// After PACE, ID_PICC is the chip's ephemeral PACE key, which the
-		// PACE plug-in does not hand the chip.
-		c.log.Info("vchip: Terminal Authentication after PACE is not supported")
-		return status(iso7816.SWConditionsOfUse)
-	}
-	id, err := ta.IDPICCFromBAC(c.cfg.MRZInfo)
-	if err != nil {
+	var id []byte
+	if c.viaBAC {
+		var err error
+		if id, err = ta.IDPICCFromBAC(c.cfg.MRZInfo); err != nil {
+			return status(iso7816.SWConditionsOfUse)
+		}
+	} else if id = c.paceID; id == nil {
+		// After PACE, ID_PICC is the chip's ephemeral PACE key: a plug-in
+		// that does not tell it leaves TA impossible.
+		c.log.Info("vchip: Terminal Authentication after PACE without the chip's PACE identity")
 		return status(iso7816.SWConditionsOfUse)
 	}
 	if err := terminal.Key.Verify(ta.SignedData(id, challenge, c.ta.caTerminalKey), cmd.Data); err != nil {

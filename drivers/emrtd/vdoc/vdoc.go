@@ -220,20 +220,27 @@ func (d *Document) Chip() (*vchip.Chip, error) {
 		if err != nil {
 			return nil, fmt.Errorf("vdoc: PACE: %w", err)
 		}
-		cfg.PACE = pacePlug{p}
+		cfg.PACE = &pacePlug{c: p}
 	}
 	return vchip.New(cfg), nil
 }
 
 // pacePlug adapts the pace package's card side to the virtual chip.
-type pacePlug struct{ c *pace.Chip }
+type pacePlug struct {
+	c  *pace.Chip
+	id []byte // ID_PICC of the last PACE run
+}
 
-func (p pacePlug) HandlePACE(cmd iso7816.Command) (iso7816.Response, *sm.Session) {
+// IDPICC tells the chip its identifier for Terminal Authentication.
+func (p *pacePlug) IDPICC() []byte { return p.id }
+
+func (p *pacePlug) HandlePACE(cmd iso7816.Command) (iso7816.Response, *sm.Session) {
 	resp := p.c.Handle(cmd)
 	est := p.c.Established()
 	if est == nil {
 		return resp, nil
 	}
+	p.id = est.IDPICC
 	s, err := est.SecureMessaging()
 	p.c.Reset()
 	if err != nil {
