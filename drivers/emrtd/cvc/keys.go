@@ -16,9 +16,7 @@ import (
 	"io"
 	"math/big"
 
-	"github.com/ProtonMail/go-crypto/brainpool"
-
-	"autogate/drivers/emrtd/lds"
+	"autogate/drivers/emrtd/ecparams"
 	"autogate/drivers/emrtd/tlv"
 )
 
@@ -143,20 +141,23 @@ func PublicKeyOf(pub crypto.PublicKey, alg asn1.ObjectIdentifier) (PublicKey, er
 	return PublicKey{}, fmt.Errorf("cvc: %T keys are not supported", pub)
 }
 
-// curves are the curves a certificate may carry, by their names in
-// lds.CurveByName.
-var curves = []func() elliptic.Curve{
-	elliptic.P224, elliptic.P256, elliptic.P384, elliptic.P521,
-	brainpool.P256r1, brainpool.P384r1, brainpool.P512r1,
+// certCurve returns the known curve c is when a library implements it
+// (NIST P-224 to P-521, brainpoolP256r1/P384r1/P512r1): the curves a
+// certificate may carry.
+func certCurve(c elliptic.Curve) (*ecparams.Curve, bool) {
+	k, ok := ecparams.Of(c)
+	if !ok || !k.Native() {
+		return nil, false
+	}
+	return k, true
 }
 
 func curveName(c elliptic.Curve) (string, bool) {
-	for _, f := range curves {
-		if f() == c {
-			return c.Params().Name, true
-		}
+	k, ok := certCurve(c)
+	if !ok {
+		return "", false
 	}
-	return "", false
+	return k.Name, true
 }
 
 func fieldLen(c elliptic.Curve) int { return (c.Params().BitSize + 7) / 8 }
@@ -252,12 +253,11 @@ func matchCurve(els map[tlv.Tag][]byte) (elliptic.Curve, error) {
 	num := func(t tlv.Tag) *big.Int { return new(big.Int).SetBytes(els[t]) }
 	p, a, b, n, f := num(0x81), num(0x82), num(0x83), num(0x85), num(0x87)
 	g := els[0x84]
-	for _, cf := range curves {
-		c := cf()
-		lc, ok := lds.CurveByName(c.Params().Name)
-		if !ok {
+	for _, lc := range ecparams.All() {
+		if !lc.Native() {
 			continue
 		}
+		c := lc.Elliptic()
 		l := fieldLen(c)
 		if p.Cmp(lc.P) == 0 && a.Cmp(lc.A) == 0 && b.Cmp(lc.B) == 0 && n.Cmp(lc.N) == 0 &&
 			bytes.Equal(g, marshalPoint(c, lc.Gx, lc.Gy)) && len(g) == 1+2*l {
@@ -286,8 +286,7 @@ func (k PublicKey) encode(withParams bool) ([]byte, error) {
 		if k.Curve == nil {
 			return nil, errors.New("cvc: a CVCA key needs its domain parameters")
 		}
-		name, _ := curveName(k.Curve)
-		lc, ok := lds.CurveByName(name)
+		lc, ok := certCurve(k.Curve)
 		if !ok {
 			return nil, fmt.Errorf("cvc: curve %s is not supported", k.Curve.Params().Name)
 		}

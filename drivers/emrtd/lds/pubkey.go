@@ -93,7 +93,7 @@ func (k *ECPublicKey) Bytes() []byte {
 
 // ECDSA converts a key on a NIST curve (P-224 … P-521) to crypto/ecdsa.
 func (k *ECPublicKey) ECDSA() (*ecdsa.PublicKey, error) {
-	c, ok := nist[k.Curve.Name]
+	c, ok := nistCurve(k.Curve.Name)
 	if !ok {
 		return nil, fmt.Errorf("lds: key on curve %q: crypto/ecdsa supports P-224, P-256, P-384 and P-521 only", k.Curve.Name)
 	}

@@ -36,10 +36,8 @@
 // and brainpoolP192r1 … P512r1 (IDs 8–18; P-224 cannot run the Integrated
 // Mapping). Explicit domain parameters in PACEDomainParameterInfo are used
 // only when they equal a standardized set (9303-11 section 9.2.2 forbids
-// unknown ones: weak parameters leak the password). Brainpool curves come
-// from github.com/ProtonMail/go-crypto/brainpool where it has them; the
-// 192-, 224- and 320-bit ones run through Go's a = -3 arithmetic on an
-// isomorphic curve.
+// unknown ones: weak parameters leak the password). The curves and their
+// implementations come from package ecparams.
 //
 // ParseSecurityInfos decodes EF.CardAccess, and the SecurityInfos inside
 // EF.CardSecurity and EF.DG14 (PACEInfo, PACEDomainParameterInfo,

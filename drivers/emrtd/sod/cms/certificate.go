@@ -549,7 +549,7 @@ func parseExplicitCurve(t tlv, depth int) (nc namedCurve, bits int, err error) {
 	if err != nil {
 		return nc, bits, fmt.Errorf("explicit parameters of a %d-bit prime curve match no known curve: %w", bits, err)
 	}
-	return namedCurve{name: w.params.Name, curve: w, a: a, b: b}, bits, nil
+	return namedCurve{name: w.Params().Name, curve: w, a: a, b: b}, bits, nil
 }
 
 // CheckSignatureFrom verifies that parent's key signed c.

@@ -1,29 +1,36 @@
-package cms
+package ecparams
 
 import (
 	"crypto/elliptic"
+	"errors"
 	"fmt"
 	"math/big"
 )
 
-// weierstrass is a prime curve y² = x³ + ax + b given by explicit
-// parameters that match no curve in knownCurves (brainpoolP224r1 keys of
-// older German documents, for one). It implements elliptic.Curve with
-// Jacobian coordinates and math/big so that crypto/ecdsa's generic path
-// verifies signatures on it. Verification only: it is not constant time,
-// and keys and signatures are public.
-type weierstrass struct {
+// ErrUnsupportedCurve is wrapped when explicit domain parameters do not
+// describe a curve that is safe to compute on.
+var ErrUnsupportedCurve = errors.New("unsupported elliptic curve")
+
+// Weierstrass is a prime curve y² = x³ + ax + b given by its domain
+// parameters, for the curves no library here implements (P-192,
+// brainpoolP192r1, P224r1 and P320r1, and unnamed curves given by explicit
+// parameters). It implements elliptic.Curve with Jacobian coordinates and
+// math/big, so crypto/ecdsa's generic path verifies signatures on it. It is
+// not constant time: fit for public keys, signatures and test chips.
+type Weierstrass struct {
 	params *elliptic.CurveParams
-	a      *big.Int
+	// A is the coefficient a, which elliptic.CurveParams lacks.
+	A *big.Int
 }
 
-var _ elliptic.Curve = (*weierstrass)(nil)
+var _ elliptic.Curve = (*Weierstrass)(nil)
 
-// newWeierstrass checks explicit domain parameters before trusting them: a
-// prime field of a sensible size, a non-singular curve, a prime order n
-// with n·G the point at infinity. A key on a curve that fails these is
-// refused rather than verified against.
-func newWeierstrass(p, a, b, gx, gy, n *big.Int) (*weierstrass, error) {
+// NewWeierstrass checks domain parameters before trusting them: a prime
+// field of 160 to 521 bits, coefficients in the field, a non-singular
+// curve, a prime order n with G on the curve and n·G the point at
+// infinity. A key on a curve that fails these is refused rather than
+// computed with. name becomes Params().Name.
+func NewWeierstrass(name string, p, a, b, gx, gy, n *big.Int) (*Weierstrass, error) {
 	bits := p.BitLen()
 	switch {
 	case bits < 160 || bits > 521:
@@ -43,10 +50,14 @@ func newWeierstrass(p, a, b, gx, gy, n *big.Int) (*weierstrass, error) {
 	if d.Mod(d, p).Sign() == 0 {
 		return nil, fmt.Errorf("%w: singular curve", ErrUnsupportedCurve)
 	}
-	c := &weierstrass{
-		params: &elliptic.CurveParams{P: p, N: n, B: b, Gx: gx, Gy: gy, BitSize: bits,
-			Name: fmt.Sprintf("unnamed %d-bit prime curve", bits)},
-		a: a,
+	for _, v := range []*big.Int{gx, gy} {
+		if v.Sign() < 0 || v.Cmp(p) >= 0 {
+			return nil, fmt.Errorf("%w: base point outside the field", ErrUnsupportedCurve)
+		}
+	}
+	c := &Weierstrass{
+		params: &elliptic.CurveParams{P: p, N: n, B: b, Gx: gx, Gy: gy, BitSize: bits, Name: name},
+		A:      a,
 	}
 	if !c.IsOnCurve(gx, gy) {
 		return nil, fmt.Errorf("%w: base point not on the curve", ErrUnsupportedCurve)
@@ -57,28 +68,24 @@ func newWeierstrass(p, a, b, gx, gy, n *big.Int) (*weierstrass, error) {
 	return c, nil
 }
 
-func (c *weierstrass) Params() *elliptic.CurveParams { return c.params }
+// Params returns p, n, b, G and the name; a is in A.
+func (c *Weierstrass) Params() *elliptic.CurveParams { return c.params }
 
-func (c *weierstrass) IsOnCurve(x, y *big.Int) bool {
-	p := c.params.P
-	if x.Sign() < 0 || x.Cmp(p) >= 0 || y.Sign() < 0 || y.Cmp(p) >= 0 {
-		return false
-	}
-	lhs := new(big.Int).Mul(y, y)
-	return lhs.Mod(lhs, p).Cmp(rhs(p, c.a, c.params.B, x)) == 0
+func (c *Weierstrass) IsOnCurve(x, y *big.Int) bool {
+	return OnCurve(c.params.P, c.A, c.params.B, x, y)
 }
 
 // jacobian is a point (X/Z², Y/Z³); Z = 0 is the point at infinity.
 type jacobian struct{ x, y, z *big.Int }
 
-func (c *weierstrass) toJacobian(x, y *big.Int) jacobian {
+func (c *Weierstrass) toJacobian(x, y *big.Int) jacobian {
 	if x.Sign() == 0 && y.Sign() == 0 { // crypto/elliptic's infinity
 		return jacobian{new(big.Int), new(big.Int), new(big.Int)}
 	}
 	return jacobian{new(big.Int).Set(x), new(big.Int).Set(y), big.NewInt(1)}
 }
 
-func (c *weierstrass) toAffine(j jacobian) (x, y *big.Int) {
+func (c *Weierstrass) toAffine(j jacobian) (x, y *big.Int) {
 	if j.z.Sign() == 0 {
 		return new(big.Int), new(big.Int)
 	}
@@ -92,10 +99,10 @@ func (c *weierstrass) toAffine(j jacobian) (x, y *big.Int) {
 	return x, y
 }
 
-func (c *weierstrass) mod(v *big.Int) *big.Int { return v.Mod(v, c.params.P) }
+func (c *Weierstrass) mod(v *big.Int) *big.Int { return v.Mod(v, c.params.P) }
 
 // double uses the general-a Jacobian doubling formulas.
-func (c *weierstrass) double(j jacobian) jacobian {
+func (c *Weierstrass) double(j jacobian) jacobian {
 	if j.z.Sign() == 0 || j.y.Sign() == 0 {
 		return jacobian{new(big.Int), new(big.Int), new(big.Int)}
 	}
@@ -106,7 +113,7 @@ func (c *weierstrass) double(j jacobian) jacobian {
 	s.Lsh(s, 2)
 	m := new(big.Int).Mul(xx, big.NewInt(3))
 	azz := new(big.Int).Mul(zz, zz)
-	m.Add(m, azz.Mul(c.mod(azz), c.a))
+	m.Add(m, azz.Mul(c.mod(azz), c.A))
 	c.mod(m)
 	x3 := new(big.Int).Mul(m, m)
 	x3.Sub(x3, new(big.Int).Lsh(s, 1))
@@ -121,7 +128,7 @@ func (c *weierstrass) double(j jacobian) jacobian {
 	return jacobian{x3, y3, c.mod(z3)}
 }
 
-func (c *weierstrass) add(p1, p2 jacobian) jacobian {
+func (c *Weierstrass) add(p1, p2 jacobian) jacobian {
 	if p1.z.Sign() == 0 {
 		return p2
 	}
@@ -158,15 +165,15 @@ func (c *weierstrass) add(p1, p2 jacobian) jacobian {
 	return jacobian{x3, y3, c.mod(z3)}
 }
 
-func (c *weierstrass) Add(x1, y1, x2, y2 *big.Int) (x, y *big.Int) {
+func (c *Weierstrass) Add(x1, y1, x2, y2 *big.Int) (x, y *big.Int) {
 	return c.toAffine(c.add(c.toJacobian(x1, y1), c.toJacobian(x2, y2)))
 }
 
-func (c *weierstrass) Double(x1, y1 *big.Int) (x, y *big.Int) {
+func (c *Weierstrass) Double(x1, y1 *big.Int) (x, y *big.Int) {
 	return c.toAffine(c.double(c.toJacobian(x1, y1)))
 }
 
-func (c *weierstrass) ScalarMult(x1, y1 *big.Int, k []byte) (x, y *big.Int) {
+func (c *Weierstrass) ScalarMult(x1, y1 *big.Int, k []byte) (x, y *big.Int) {
 	base := c.toJacobian(x1, y1)
 	acc := jacobian{new(big.Int), new(big.Int), new(big.Int)}
 	for _, byt := range k {
@@ -180,6 +187,6 @@ func (c *weierstrass) ScalarMult(x1, y1 *big.Int, k []byte) (x, y *big.Int) {
 	return c.toAffine(acc)
 }
 
-func (c *weierstrass) ScalarBaseMult(k []byte) (x, y *big.Int) {
+func (c *Weierstrass) ScalarBaseMult(k []byte) (x, y *big.Int) {
 	return c.ScalarMult(c.params.Gx, c.params.Gy, k)
 }
