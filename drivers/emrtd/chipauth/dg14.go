@@ -1,15 +1,14 @@
 package chipauth
 
 import (
-	"bytes"
 	"crypto"
 	"encoding/asn1"
 	"errors"
 	"fmt"
 	"math/big"
-	"sort"
 
 	"autogate/drivers/emrtd/kdf"
+	"autogate/drivers/emrtd/lds"
 	"autogate/drivers/emrtd/tlv"
 )
 
@@ -269,29 +268,12 @@ func parseInt(der []byte) (*big.Int, error) {
 // EncodeDG14 builds a DG14 (tag 6E) announcing Chip Authentication with
 // each key (ChipAuthenticationPublicKeyInfo, and ChipAuthenticationInfo
 // version 1 when Protocol is set) and, when aaSignature is not nil, an
-// ActiveAuthenticationInfo with that ECDSA signature algorithm. The
-// document issuer and the virtual chip use it.
+// ActiveAuthenticationInfo with that ECDSA signature algorithm, written
+// by lds.BuildDG14. The document issuer and the virtual chip use it.
 func EncodeDG14(keys []ChipKey, aaSignature asn1.ObjectIdentifier) ([]byte, error) {
-	var set [][]byte
-	add := func(v ...any) error {
-		var parts [][]byte
-		for _, x := range v {
-			switch x := x.(type) {
-			case []byte:
-				parts = append(parts, x)
-			default:
-				b, err := asn1.Marshal(x)
-				if err != nil {
-					return err
-				}
-				parts = append(parts, b)
-			}
-		}
-		set = append(set, tlv.Encode(0x30, parts...))
-		return nil
-	}
+	var s lds.SecurityInfos
 	for _, k := range keys {
-		spki, err := MarshalPublicKeyInfo(k.PublicKey)
+		pub, err := ldsPublicKey(k.PublicKey)
 		if err != nil {
 			return nil, err
 		}
@@ -299,41 +281,36 @@ func EncodeDG14(keys []ChipKey, aaSignature asn1.ObjectIdentifier) ([]byte, erro
 		if _, dh := k.PublicKey.(*DHPublicKey); dh {
 			pk = OIDPKDH
 		}
-		info := []any{pk, spki}
+		var id *int
 		if k.KeyID != nil {
-			info = append(info, k.KeyID)
+			if !k.KeyID.IsInt64() || k.KeyID.Int64() != int64(int(k.KeyID.Int64())) {
+				return nil, fmt.Errorf("chipauth: DG14: key ID %v does not fit an int", k.KeyID)
+			}
+			n := int(k.KeyID.Int64())
+			id = &n
 		}
-		if err := add(info...); err != nil {
-			return nil, err
-		}
+		s.ChipAuthenticationPublicKeys = append(s.ChipAuthenticationPublicKeys,
+			lds.ChipAuthenticationPublicKeyInfo{Protocol: pk, PublicKey: pub, KeyID: id})
 		if k.Protocol != nil {
-			ca := []any{k.Protocol, 1}
-			if k.KeyID != nil {
-				ca = append(ca, k.KeyID)
-			}
-			if err := add(ca...); err != nil {
-				return nil, err
-			}
+			s.ChipAuthentication = append(s.ChipAuthentication,
+				lds.ChipAuthenticationInfo{Protocol: k.Protocol, Version: 1, KeyID: id})
 		}
 	}
 	if aaSignature != nil {
-		if err := add(OIDActiveAuthInfo, 1, aaSignature); err != nil {
-			return nil, err
-		}
+		s.ActiveAuthentication = append(s.ActiveAuthentication,
+			lds.ActiveAuthenticationInfo{Protocol: OIDActiveAuthInfo, Version: 1, SignatureAlgorithm: aaSignature})
 	}
-	// DER orders the elements of a SET OF by their encodings.
-	sort.Slice(set, func(i, j int) bool { return bytes.Compare(set[i], set[j]) < 0 })
-	return tlv.Encode(0x6E, tlv.Encode(0x31, set...)), nil
+	return lds.BuildDG14(&s)
 }
 
 // EncodeDG15 builds a DG15 (tag 6F) holding the Active Authentication
-// public key.
+// public key, written by lds.BuildDG15.
 func EncodeDG15(pub crypto.PublicKey) ([]byte, error) {
-	spki, err := MarshalPublicKeyInfo(pub)
+	k, err := ldsPublicKey(pub)
 	if err != nil {
 		return nil, err
 	}
-	return tlv.Encode(0x6F, spki), nil
+	return lds.BuildDG15(k)
 }
 
 // PublicKeyFromDG15 reads the Active Authentication public key of DG15

@@ -7,12 +7,14 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
+
+	"autogate/drivers/emrtd/ecparams"
+	"autogate/drivers/emrtd/lds"
 )
 
 // Algorithm identifiers of SubjectPublicKeyInfo.
@@ -284,60 +286,44 @@ func parseECParameters(raw asn1.RawValue) (elliptic.Curve, error) {
 
 // MarshalPublicKeyInfo encodes a public key as SubjectPublicKeyInfo: EC
 // keys on named curves by OID, other curves with explicit parameters; DH
-// keys with X9.42 parameters when Q is known, else PKCS #3.
+// keys with X9.42 parameters when Q is known, else PKCS #3. The encoding is
+// lds.MarshalPublicKey's.
 func MarshalPublicKeyInfo(pub crypto.PublicKey) ([]byte, error) {
-	var spki subjectPublicKeyInfo
+	k, err := ldsPublicKey(pub)
+	if err != nil {
+		return nil, err
+	}
+	return k.Raw, nil
+}
+
+// ldsPublicKey converts a key of this package's types to lds's, which
+// encodes it. Only curves a library implements are named; others (a
+// *Weierstrass) keep explicit parameters, as the chip gave them.
+func ldsPublicKey(pub crypto.PublicKey) (*lds.PublicKey, error) {
+	var conv crypto.PublicKey
 	switch k := pub.(type) {
 	case *rsa.PublicKey:
-		return x509.MarshalPKIXPublicKey(k)
+		conv = k
 	case *ecdsa.PublicKey:
-		spki.Algorithm.Algorithm = oidECPublicKey
-		var params []byte
-		var err error
-		if oid, ok := oidOfCurve(k.Curve); ok {
-			params, err = asn1.Marshal(oid)
+		var c *lds.Curve
+		if known, ok := ecparams.Of(k.Curve); ok && known.Native() {
+			c, _ = lds.CurveByName(known.Name)
 		} else {
 			cp := k.Curve.Params()
-			fl := fieldLen(k.Curve)
-			ca, cb := curveAB(k.Curve)
-			params, err = asn1.Marshal(ecParameters{
-				Version:  1,
-				FieldID:  fieldID{FieldType: oidPrimeField, Prime: cp.P},
-				Curve:    curve{A: ca.FillBytes(make([]byte, fl)), B: cb.FillBytes(make([]byte, fl))},
-				Base:     marshalPoint(k.Curve, cp.Gx, cp.Gy),
-				Order:    cp.N,
-				Cofactor: big.NewInt(1),
-			})
+			a, b := curveAB(k.Curve)
+			c = &lds.Curve{P: cp.P, A: a, B: b, Gx: cp.Gx, Gy: cp.Gy, N: cp.N, H: big.NewInt(1), Explicit: true}
 		}
-		if err != nil {
-			return nil, err
-		}
-		spki.Algorithm.Parameters = asn1.RawValue{FullBytes: params}
-		pt := marshalPoint(k.Curve, k.X, k.Y)
-		spki.PublicKey = asn1.BitString{Bytes: pt, BitLength: 8 * len(pt)}
+		conv = &lds.ECPublicKey{Curve: c, X: k.X, Y: k.Y}
 	case *DHPublicKey:
-		var params []byte
-		var err error
-		if k.Q != nil {
-			spki.Algorithm.Algorithm = oidDHPublicNumber
-			params, err = asn1.Marshal(struct{ P, G, Q *big.Int }{k.P, k.G, k.Q})
-		} else {
-			spki.Algorithm.Algorithm = oidDHKeyAgree
-			params, err = asn1.Marshal(struct{ P, G *big.Int }{k.P, k.G})
-		}
-		if err != nil {
-			return nil, err
-		}
-		spki.Algorithm.Parameters = asn1.RawValue{FullBytes: params}
-		y, err := asn1.Marshal(k.Y)
-		if err != nil {
-			return nil, err
-		}
-		spki.PublicKey = asn1.BitString{Bytes: y, BitLength: 8 * len(y)}
+		conv = &lds.DHPublicKey{Group: lds.DHGroup{P: k.P, G: k.G, Q: k.Q}, Y: k.Y}
 	default:
 		return nil, fmt.Errorf("%w: cannot encode a %T", ErrKey, pub)
 	}
-	return asn1.Marshal(spki)
+	lk, err := lds.NewPublicKey(conv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrKey, err)
+	}
+	return lk, nil
 }
 
 // ephemeral is the terminal's one-time key for an agreement.
