@@ -73,12 +73,7 @@ func fieldLen(c elliptic.Curve) int { return (c.Params().BitSize + 7) / 8 }
 
 // marshalPoint encodes a point uncompressed: 04 ‖ X ‖ Y.
 func marshalPoint(c elliptic.Curve, x, y *big.Int) []byte {
-	n := fieldLen(c)
-	out := make([]byte, 1+2*n)
-	out[0] = 4
-	x.FillBytes(out[1 : 1+n])
-	y.FillBytes(out[1+n:])
-	return out
+	return ecparams.MarshalPoint(fieldLen(c), x, y)
 }
 
 // unmarshalPoint decodes an uncompressed point and checks it is on the

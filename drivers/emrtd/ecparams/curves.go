@@ -253,3 +253,13 @@ var curves = sync.OnceValue(func() []*Curve {
 	}
 	return out
 })
+
+// MarshalPoint encodes a point uncompressed (SEC 1 2.3.3): 04 ‖ X ‖ Y,
+// each coordinate byteLen bytes.
+func MarshalPoint(byteLen int, x, y *big.Int) []byte {
+	out := make([]byte, 1+2*byteLen)
+	out[0] = 4
+	x.FillBytes(out[1 : 1+byteLen])
+	y.FillBytes(out[1+byteLen:])
+	return out
+}

@@ -1,7 +1,10 @@
 package ecparams
 
 import (
+	"bytes"
+	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/rand"
 	"errors"
 	"math/big"
 	"testing"
@@ -111,5 +114,25 @@ func TestWeierstrassRefusesBadParameters(t *testing.T) {
 		if _, err := NewWeierstrass("", c[0], c[1], c[2], c[3], c[4], c[5]); !errors.Is(err, ErrUnsupportedCurve) {
 			t.Errorf("%s: %v, want ErrUnsupportedCurve", name, err)
 		}
+	}
+}
+
+// MarshalPoint writes what crypto/ecdsa writes for the same key.
+func TestMarshalPointMatchesECDSA(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := key.PublicKey.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := ByName("P-384")
+	if got := MarshalPoint(c.ByteLen(), key.X, key.Y); !bytes.Equal(got, want) {
+		t.Fatalf("MarshalPoint %x\nwant %x", got, want)
+	}
+	// Short coordinates are padded to the field length.
+	if got := MarshalPoint(4, big.NewInt(1), big.NewInt(0x0203)); !bytes.Equal(got, []byte{4, 0, 0, 0, 1, 0, 0, 2, 3}) {
+		t.Fatalf("padding: %x", got)
 	}
 }

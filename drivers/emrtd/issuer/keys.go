@@ -16,6 +16,7 @@ import (
 
 	"github.com/ProtonMail/go-crypto/brainpool"
 
+	"autogate/drivers/emrtd/ecparams"
 	"autogate/drivers/emrtd/sod/cms"
 )
 
@@ -292,10 +293,5 @@ func parsePrivateKey(blk *pem.Block) (crypto.Signer, KeyType, error) {
 }
 
 func uncompressedPoint(c elliptic.Curve, x, y *big.Int) []byte {
-	size := (c.Params().P.BitLen() + 7) / 8
-	out := make([]byte, 1+2*size)
-	out[0] = 4
-	x.FillBytes(out[1 : 1+size])
-	y.FillBytes(out[1+size:])
-	return out
+	return ecparams.MarshalPoint((c.Params().P.BitLen()+7)/8, x, y)
 }

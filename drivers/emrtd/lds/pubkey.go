@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+
+	"autogate/drivers/emrtd/ecparams"
 )
 
 // Algorithm identifiers of public keys found on eMRTDs.
@@ -83,12 +85,7 @@ func (k *PublicKey) String() string {
 
 // Bytes encodes the point uncompressed: 04 ‖ X ‖ Y.
 func (k *ECPublicKey) Bytes() []byte {
-	n := k.Curve.ByteLen()
-	out := make([]byte, 1+2*n)
-	out[0] = 4
-	k.X.FillBytes(out[1 : 1+n])
-	k.Y.FillBytes(out[1+n:])
-	return out
+	return ecparams.MarshalPoint(k.Curve.ByteLen(), k.X, k.Y)
 }
 
 // ECDSA converts a key on a NIST curve (P-224 … P-521) to crypto/ecdsa.

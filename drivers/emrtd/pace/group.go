@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+
+	"autogate/drivers/emrtd/ecparams"
 )
 
 // elem is a group element: an affine curve point, or a DH group value in x
@@ -74,12 +76,7 @@ func (g *group) public(k *big.Int) (elem, error) { return g.mul(k, g.gen) }
 // fewest octets (9.4.1).
 func (g *group) encode(e elem) []byte {
 	if g.isEC() {
-		n := g.d.fieldLen()
-		out := make([]byte, 1+2*n)
-		out[0] = 0x04
-		e.x.FillBytes(out[1 : 1+n])
-		e.y.FillBytes(out[1+n:])
-		return out
+		return ecparams.MarshalPoint(g.d.fieldLen(), e.x, e.y)
 	}
 	return e.x.Bytes()
 }
