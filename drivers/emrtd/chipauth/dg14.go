@@ -9,6 +9,7 @@ import (
 
 	"autogate/drivers/emrtd/kdf"
 	"autogate/drivers/emrtd/lds"
+	"autogate/drivers/emrtd/pace"
 	"autogate/drivers/emrtd/tlv"
 )
 
@@ -202,7 +203,9 @@ type securityInfo struct {
 }
 
 // securityInfos splits SecurityInfos ::= SET OF SEQUENCE { protocol OID,
-// requiredData ANY, optionalData ANY OPTIONAL }.
+// requiredData ANY, optionalData ANY OPTIONAL }, of DG14 with its tag 6E or
+// bare. pace.ParseSecurityInfos reads the SET (the same parser as for
+// EF.CardAccess); entries chipauth needs are checked where they are used.
 func securityInfos(b []byte) ([]securityInfo, error) {
 	top, rest, err := tlv.Next(b)
 	if err != nil {
@@ -211,44 +214,20 @@ func securityInfos(b []byte) ([]securityInfo, error) {
 	if len(rest) != 0 {
 		return nil, fmt.Errorf("%w: %d bytes after it", ErrSecurityInfos, len(rest))
 	}
+	set := b
 	if top.Tag == 0x6E { // DG14's application tag
-		if top, rest, err = tlv.Next(top.Value); err != nil || len(rest) != 0 {
+		if _, rest, err := tlv.Next(top.Value); err != nil || len(rest) != 0 {
 			return nil, fmt.Errorf("%w: DG14 holds no single SET (%v)", ErrSecurityInfos, err)
 		}
+		set = top.Value
 	}
-	if top.Tag != 0x31 {
-		return nil, fmt.Errorf("%w: tag %s, want a SET", ErrSecurityInfos, top.Tag)
+	infos, err := pace.ParseSecurityInfos(set)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSecurityInfos, err)
 	}
-	var out []securityInfo
-	for set := top.Value; len(set) > 0; {
-		seq, next, err := tlv.Next(set)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrSecurityInfos, err)
-		}
-		set = next
-		if seq.Tag != 0x30 {
-			return nil, fmt.Errorf("%w: element with tag %s, want SEQUENCE", ErrSecurityInfos, seq.Tag)
-		}
-		var parts [][]byte
-		for v := seq.Value; len(v) > 0; {
-			_, after, err := tlv.Next(v)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrSecurityInfos, err)
-			}
-			parts = append(parts, v[:len(v)-len(after)])
-			v = after
-		}
-		if len(parts) < 2 {
-			return nil, fmt.Errorf("%w: SecurityInfo of %d elements", ErrSecurityInfos, len(parts))
-		}
-		si := securityInfo{required: parts[1]}
-		if rest, err := asn1.Unmarshal(parts[0], &si.protocol); err != nil || len(rest) != 0 {
-			return nil, fmt.Errorf("%w: protocol is not an OID", ErrSecurityInfos)
-		}
-		if len(parts) > 2 {
-			si.optional = parts[2]
-		}
-		out = append(out, si)
+	out := make([]securityInfo, 0, len(infos.All))
+	for _, si := range infos.All {
+		out = append(out, securityInfo{protocol: si.Protocol, required: si.RequiredData, optional: si.OptionalData})
 	}
 	return out, nil
 }
