@@ -14,8 +14,8 @@ import (
 type Chips struct {
 	// PKI is the issuing test country: its document signer signs every SOD.
 	PKI *issuer.PKI
-	// Face is the JPEG stored in DG2.
-	Face []byte
+	// Faces are JPEG photos; traveller i's DG2 holds Faces[i mod len].
+	Faces [][]byte
 	// CloneShare is the share of cloned chips (copied files, other keys:
 	// Chip/Active Authentication must fail); TamperShare the share of
 	// chips whose DG2 was changed after signing (Passive Authentication
@@ -39,7 +39,10 @@ func IssueDocuments(ts []Traveller, c Chips) error {
 		t := &ts[i]
 		// Older passports (one in five) have BAC only; cards PACE.
 		o := vdoc.Options{NoPACE: rng.IntN(5) == 0}
-		d, err := vdoc.Issue(c.PKI, t.MRZ, c.Face, o)
+		if len(c.Faces) == 0 {
+			return fmt.Errorf("population: no face photos to put in DG2")
+		}
+		d, err := vdoc.Issue(c.PKI, t.MRZ, c.Faces[i%len(c.Faces)], o)
 		if err != nil {
 			return fmt.Errorf("population: traveller %d (%s): %w", i, t.Fields.DocumentNumber, err)
 		}

@@ -84,7 +84,7 @@ func TestIssuedDocumentsCarryTheirMRZAndPlantedFaults(t *testing.T) {
 	}
 	var face bytes.Buffer
 	jpeg.Encode(&face, image.NewGray(image.Rect(0, 0, 60, 80)), nil)
-	if err := IssueDocuments(ts, Chips{PKI: pki, Face: face.Bytes(), CloneShare: 0.2, TamperShare: 0.2, Seed: 3}); err != nil {
+	if err := IssueDocuments(ts, Chips{PKI: pki, Faces: [][]byte{face.Bytes()}, CloneShare: 0.2, TamperShare: 0.2, Seed: 3}); err != nil {
 		t.Fatal(err)
 	}
 	faults := map[string]int{}

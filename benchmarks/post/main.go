@@ -113,7 +113,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "post:", err)
 		return 1
 	}
-	if err := population.IssueDocuments(pop, population.Chips{PKI: pki, Face: syntheticFace(), CloneShare: *clones,
+	faces := sharedFaces(root)
+	if len(faces) == 0 {
+		fmt.Fprintln(stdout, "shared face photos not found (set AUTOGATE_TESTDATA): documents carry a synthetic photo")
+		faces = [][]byte{syntheticFace()}
+	}
+	if err := population.IssueDocuments(pop, population.Chips{PKI: pki, Faces: faces, CloneShare: *clones,
 		TamperShare: *tampered, Seed: *seed}); err != nil {
 		fmt.Fprintln(stderr, "post:", err)
 		return 1
@@ -264,8 +269,30 @@ func build(ctx context.Context, root, bin string) error {
 	return nil
 }
 
-// syntheticFace is the DG2 photo of every simulated document until the face
-// stage uses the shared face set: a 240×320 JPEG of typical size.
+// sharedFaces reads the first photo of each person of the shared LFW set
+// ($AUTOGATE_TESTDATA or ../shared/testdata beside the repository), so
+// documents carry real faces; nil when the set is absent.
+func sharedFaces(root string) [][]byte {
+	dir := os.Getenv("AUTOGATE_TESTDATA")
+	if dir == "" {
+		dir = filepath.Join(root, "..", "shared", "testdata")
+	}
+	people, _ := filepath.Glob(filepath.Join(dir, "faces", "lfw", "*"))
+	var out [][]byte
+	for _, p := range people {
+		photos, _ := filepath.Glob(filepath.Join(p, "*.jpg"))
+		if len(photos) == 0 {
+			continue
+		}
+		if b, err := os.ReadFile(photos[0]); err == nil {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// syntheticFace is the DG2 photo when the shared face set is absent: a
+// 240×320 JPEG of typical size.
 func syntheticFace() []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 240, 320))
 	for y := 0; y < 320; y++ {

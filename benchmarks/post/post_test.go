@@ -133,7 +133,7 @@ func travellers(t *testing.T, p *Post, n int, seed int64) []population.Traveller
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := population.IssueDocuments(ts, population.Chips{PKI: pki, Face: syntheticFace(), CloneShare: 0.05, TamperShare: 0.05, Seed: seed}); err != nil {
+	if err := population.IssueDocuments(ts, population.Chips{PKI: pki, Faces: [][]byte{syntheticFace()}, CloneShare: 0.05, TamperShare: 0.05, Seed: seed}); err != nil {
 		t.Fatal(err)
 	}
 	return ts
