@@ -1,0 +1,2 @@
+// Package models holds the biometric models: manifests, converters, runtime.
+package models
