@@ -1,0 +1,23 @@
+// Package tflite reads TensorFlow Lite models and converts float32
+// convolutional networks (MobileFaceNet) to ONNX for OpenCV's DNN module.
+//
+// A .tflite file is a FlatBuffers buffer of the TFLite schema
+// (tensorflow/lite/schema/schema.fbs, file identifier "TFL3"). The reader is
+// written by hand against the FlatBuffers binary format: a table starts with a
+// signed 32-bit offset back to its vtable; the vtable lists, per field number,
+// the field's offset inside the table (0 = absent, default value applies);
+// tables, vectors and strings are reached through unsigned 32-bit offsets
+// relative to where the offset is stored; vectors and strings start with a
+// 32-bit element count. Every offset is bounds-checked and the total number of
+// decoded elements is capped by the file size, so hostile files give an error
+// rather than a panic or an endless loop.
+//
+// ToONNX maps the ops MobileFaceNet uses (CONV_2D, DEPTHWISE_CONV_2D, PRELU,
+// ADD, MUL, FULLY_CONNECTED, RESHAPE and a few more) to ONNX through
+// models/onnx. TFLite activations are NHWC; the ONNX graph keeps 4-D
+// activations NCHW (what OpenCV blobs are), so the model takes
+// [1,C,H,W] input, weights are transposed (OHWI → OIHW, 1HWC → C1HW), TF
+// "SAME" padding becomes explicit asymmetric pads, and a Transpose back to
+// NHWC precedes any reshape of a 4-D activation so TF's flatten order is kept.
+// The batch dimension is forced to 1.
+package tflite
