@@ -84,6 +84,9 @@ type Result struct {
 	PA *passive.Result `json:"-"`
 	// idPICC is the chip's identity for Terminal Authentication after PACE.
 	idPICC []byte
+	// sod is EF.SOD parsed once (sodErr when it does not parse).
+	sod    *sod.SOD
+	sodErr error
 	MS     float64 `json:"ms"`
 }
 
@@ -263,7 +266,12 @@ func (r *Result) readFiles(ctx context.Context, card *iso7816.Card, ch *sm.Chann
 	if !ok {
 		return false
 	}
-	listed := sodGroups(sodBytes)
+	// Parsed once: it tells which files to read, and PA verifies it.
+	r.sod, r.sodErr = sod.Parse(sodBytes)
+	var listed []int // nil: the SOD cannot tell (PA will say why)
+	if r.sodErr == nil {
+		listed = r.sod.DataGroups()
+	}
 	want := []int{1}
 	for _, g := range append(o.Groups, 14, 15) {
 		if (g == 3 || g == 4) && o.Terminal == nil {
@@ -434,7 +442,7 @@ func (r *Result) verify(o Options) {
 				groups[g] = b
 			}
 		}
-		pa := passive.Verify(r.Files[0], groups, o.Trust, o.At)
+		pa := passive.VerifyParsed(r.sod, r.sodErr, groups, o.Trust, o.At, passive.Options{})
 		r.PA = &pa
 		if !pa.OK {
 			reasons := pa.Reasons()
@@ -468,16 +476,6 @@ func (r *Result) verify(o Options) {
 			}
 		}
 	}
-}
-
-// sodGroups lists the data groups whose hashes the SOD holds, nil when it
-// cannot tell (Passive Authentication will say why).
-func sodGroups(b []byte) []int {
-	s, err := sod.Parse(b)
-	if err != nil {
-		return nil
-	}
-	return s.DataGroups()
 }
 
 func fail(err error, what string) (bool, string, string) {

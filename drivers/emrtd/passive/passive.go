@@ -149,14 +149,20 @@ func Verify(sodBytes []byte, dataGroups map[int][]byte, store *trust.Store, at t
 
 // VerifyWithOptions is Verify with Options.
 func VerifyWithOptions(sodBytes []byte, dataGroups map[int][]byte, store *trust.Store, at time.Time, opts Options) Result {
+	s, err := sod.Parse(sodBytes)
+	return VerifyParsed(s, err, dataGroups, store, at, opts)
+}
+
+// VerifyParsed is VerifyWithOptions for a caller that has already parsed
+// the EF.SOD (s and parseErr as sod.Parse returned them), so a reader that
+// looked into the SOD to choose the files to read does not parse it twice.
+func VerifyParsed(s *sod.SOD, parseErr error, dataGroups map[int][]byte, store *trust.Store, at time.Time, opts Options) Result {
 	var r Result
 	required := opts.RequiredDataGroups
 	if required == nil {
 		required = []int{1, 2}
 	}
-
-	s, err := sod.Parse(sodBytes)
-	if err != nil {
+	if err := parseErr; err != nil {
 		r.add(Step{Name: StepSODParse, Status: Fail, Reason: parseReason(err), Detail: err.Error()})
 		r.add(Step{Name: StepSignature, Status: NotChecked, Reason: ReasonSODNotParsed})
 		r.add(Step{Name: StepChain, Status: NotChecked, Reason: ReasonSODNotParsed})
