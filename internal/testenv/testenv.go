@@ -1,10 +1,13 @@
 package testenv
 
 import (
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"autogate/drivers/device"
@@ -70,4 +73,15 @@ func ShippedProfile(t testing.TB, name string) device.Profile {
 		t.Fatalf("testenv: shipped device profile %q: %v", name, err)
 	}
 	return p
+}
+
+// Hex decodes a hex test vector, ignoring spaces and newlines (vectors are
+// copied from the standards in groups); a malformed constant is a bug in the
+// test, so it panics.
+func Hex(s string) []byte {
+	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
+	if err != nil {
+		panic(fmt.Sprintf("testenv.Hex(%q): %v", s, err))
+	}
+	return b
 }

@@ -12,15 +12,11 @@ import (
 	"autogate/drivers/emrtd/iso7816"
 	"autogate/drivers/emrtd/kdf"
 	"autogate/drivers/emrtd/sm"
+	"autogate/internal/testenv"
 )
 
-func h(s string) []byte {
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+// h decodes a hex test vector.
+var h = testenv.Hex
 
 // ICAO 9303-11 Appendix D.
 var (

@@ -16,19 +16,14 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ProtonMail/go-crypto/brainpool"
+
 	"autogate/drivers/emrtd/kdf"
 	"autogate/internal/testenv"
-
-	"github.com/ProtonMail/go-crypto/brainpool"
 )
 
-func h(s string) []byte {
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+// h decodes a hex test vector.
+var h = testenv.Hex
 
 func hi(s string) *big.Int { return new(big.Int).SetBytes(h(s)) }
 

@@ -2,17 +2,13 @@ package kdf
 
 import (
 	"bytes"
-	"encoding/hex"
 	"testing"
+
+	"autogate/internal/testenv"
 )
 
-func h(s string) []byte {
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+// h decodes a hex test vector.
+var h = testenv.Hex
 
 // ICAO 9303-11 Appendix D (BAC worked example).
 func TestBACWorkedExample(t *testing.T) {

@@ -2,7 +2,6 @@ package pace
 
 import (
 	"bytes"
-	"encoding/hex"
 	"math/big"
 	"strings"
 	"testing"
@@ -10,16 +9,12 @@ import (
 	"autogate/drivers/emrtd/ecparams"
 	"autogate/drivers/emrtd/kdf"
 	"autogate/drivers/emrtd/sm"
+	"autogate/internal/testenv"
 )
 
 // h decodes hex test vectors, ignoring the spaces the appendix prints.
-func h(s string) []byte {
-	b, err := hex.DecodeString(strings.NewReplacer(" ", "", "\n", "", "\t", "").Replace(s))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+// h decodes a hex test vector.
+var h = testenv.Hex
 
 func bigHex(s string) *big.Int { return new(big.Int).SetBytes(h(s)) }
 

@@ -2,24 +2,18 @@ package sm
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 
 	"autogate/drivers/emrtd/iso7816"
 	"autogate/drivers/emrtd/kdf"
 	"autogate/drivers/emrtd/tlv"
+	"autogate/internal/testenv"
 )
 
-func h(s string) []byte {
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+// h decodes a hex test vector.
+var h = testenv.Hex
 
 // Session keys and counter of ICAO 9303-11 Appendix D after BAC.
 var (

@@ -2,18 +2,14 @@ package tlv
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"testing"
+
+	"autogate/internal/testenv"
 )
 
-func h(s string) []byte {
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+// h decodes a hex test vector.
+var h = testenv.Hex
 
 // The DG1 of the ICAO 9303-10 worked example opens with 61 5B 5F1F 58.
 func TestParseDG1Shape(t *testing.T) {

@@ -8,9 +8,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"encoding/hex"
 	"math/big"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,15 +20,11 @@ import (
 	"autogate/drivers/emrtd/sm"
 	"autogate/drivers/emrtd/tlv"
 	"autogate/drivers/emrtd/vchip"
+	"autogate/internal/testenv"
 )
 
-func h(s string) []byte {
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+// h decodes a hex test vector.
+var h = testenv.Hex
 
 // The specimen of ICAO 9303-11 Appendix D.
 var (
