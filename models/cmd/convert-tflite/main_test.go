@@ -8,14 +8,15 @@ import (
 	"testing"
 
 	"autogate/internal/testenv"
+	"autogate/models/internal/convcli"
 	"autogate/models/onnx"
 )
 
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{nil, {"only-one"}, {"a", "b", "c"}, {"--bogus"}} {
 		var stderr bytes.Buffer
-		if code := run(args, &stderr); code != exitUsage {
-			t.Errorf("run(%q) = %d, want %d; stderr: %s", args, code, exitUsage, stderr.String())
+		if code := command.Run(args, &stderr); code != convcli.ExitUsage {
+			t.Errorf("command.Run(%q) = %d, want %d; stderr: %s", args, code, convcli.ExitUsage, stderr.String())
 		}
 	}
 }
@@ -23,9 +24,9 @@ func TestUsageErrors(t *testing.T) {
 func TestMissingInputSaysHowToGetIt(t *testing.T) {
 	dir := t.TempDir()
 	var stderr bytes.Buffer
-	code := run([]string{filepath.Join(dir, "absent.tflite"), filepath.Join(dir, "out.onnx")}, &stderr)
-	if code != exitConvert || !strings.Contains(stderr.String(), "make models") {
-		t.Fatalf("exit %d, stderr %q; want %d and a hint to run make models", code, stderr.String(), exitConvert)
+	code := command.Run([]string{filepath.Join(dir, "absent.tflite"), filepath.Join(dir, "out.onnx")}, &stderr)
+	if code != convcli.ExitConvert || !strings.Contains(stderr.String(), "make models") {
+		t.Fatalf("exit %d, stderr %q; want %d and a hint to run make models", code, stderr.String(), convcli.ExitConvert)
 	}
 }
 
@@ -36,8 +37,8 @@ func TestCorruptInputLeavesNoOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	if code := run([]string{in, out}, &stderr); code != exitConvert || !strings.Contains(stderr.String(), "tflite") {
-		t.Fatalf("exit %d, stderr %q; want %d and the reader's error", code, stderr.String(), exitConvert)
+	if code := command.Run([]string{in, out}, &stderr); code != convcli.ExitConvert || !strings.Contains(stderr.String(), "tflite") {
+		t.Fatalf("exit %d, stderr %q; want %d and the reader's error", code, stderr.String(), convcli.ExitConvert)
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
@@ -52,7 +53,7 @@ func TestConvertsMobileFaceNet(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "mobilefacenet.onnx")
 	var stderr bytes.Buffer
-	if code := run([]string{in, out}, &stderr); code != exitOK {
+	if code := command.Run([]string{in, out}, &stderr); code != convcli.ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	b, err := os.ReadFile(out)

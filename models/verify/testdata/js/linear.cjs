@@ -1,0 +1,3 @@
+// Faithful source runtime of the tiny test model.
+'use strict';
+require('./tiny.cjs').run();
