@@ -11,7 +11,7 @@ APT_BUILD := gcc libc6-dev pkg-config libpcsclite-dev libopencv-dev
 APT_TEST  := chromium pcscd vsmartcard-vpcd
 DEMO_ARGS ?= --gates 4 --travellers 200 --speed 7
 
-.PHONY: all build deps test-deps demo test vet fuzz fuzz-smoke clean models models-verify
+.PHONY: all build deps test-deps demo test vet fuzz fuzz-smoke clean models models-verify calibrate
 
 # Parsers of outside bytes fuzzed briefly by every `make test` (package:target);
 # `make fuzz` runs every target longer.
@@ -27,7 +27,9 @@ FUZZ_SMOKE := \
 	./models/fetch:FuzzExtract \
 	./models/verify:FuzzParseLabels \
 	./models/convert/tfjs:FuzzDecode \
-	./models/convert/tfjsgraph:FuzzParse
+	./models/convert/tfjsgraph:FuzzParse \
+	./models/convert/tflite:FuzzReadTFLite \
+	./models/face:FuzzDecideImage
 FUZZ_SMOKE_TIME ?= 3s
 
 all: build
@@ -110,6 +112,12 @@ models-verify: models
 	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' || \
 		{ echo "models-verify needs Node.js >= 18 (node --version: $$(node --version))"; exit 2; }
 	$(GO) run ./models/cmd/verify --cache models/cache $(VERIFY_ARGS)
+
+# Fit the face-score fusion and the thresholds per security level on half
+# the identities of the shared face sets, report on the other half; writes
+# models/face/calibration.toml and benchmarks/results/face-calibration.md, face-det.png.
+calibrate: models
+	$(GO) run ./models/cmd/calibrate
 
 vet: deps
 	$(GO) vet ./...

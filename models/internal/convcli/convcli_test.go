@@ -47,7 +47,10 @@ func TestRunWritesAtomicallyAndReportsFailures(t *testing.T) {
 
 func TestRunUsage(t *testing.T) {
 	c := Command{Name: "conv", Usage: "usage: conv IN OUT\n", Check: func() error { return errors.New("bad flag") },
-		Convert: func(*slog.Logger, string) ([]byte, error) { t.Fatal("converted despite a usage error"); return nil, nil }}
+		Convert: func(*slog.Logger, string) ([]byte, error) {
+			t.Fatal("converted despite a usage error")
+			return nil, nil
+		}}
 	var stderr bytes.Buffer
 	if code := c.Run([]string{"only-one"}, &stderr); code != ExitUsage {
 		t.Fatalf("one argument: exit %d", code)
