@@ -110,6 +110,13 @@ func (c *Calibration) Check() error {
 			return fmt.Errorf("face: calibration of %q: impostor std %g, weight %g are not usable", m.Name, m.Std, m.Weight)
 		}
 	}
+	var wsum float64
+	for _, m := range c.Models {
+		wsum += m.Weight
+	}
+	if !(wsum > 0) {
+		return fmt.Errorf("face: calibration gives no model a fusion weight")
+	}
 	for _, l := range Levels {
 		if _, err := c.Threshold(l); err != nil {
 			return err
@@ -144,6 +151,17 @@ func (c *Calibration) Marshal(header string) ([]byte, error) {
 	sb.WriteString("\n")
 	sb.Write(body)
 	return []byte(sb.String()), nil
+}
+
+// weight is the fusion weight of the named model, 0 when it is not
+// calibrated.
+func (c *Calibration) weight(name string) float64 {
+	for _, m := range c.Models {
+		if m.Name == name {
+			return m.Weight
+		}
+	}
+	return 0
 }
 
 // RawScore is a model's similarity of two embeddings under its metric,
@@ -182,6 +200,10 @@ func (c *Calibration) Fuse(a, b map[string][]float32) (fused float64, perModel m
 	perModel = make(map[string]float64, len(c.Models))
 	var wsum float64
 	for _, m := range c.Models {
+		if m.Weight == 0 {
+			// Not part of the fusion: EnrolFace does not compute it.
+			continue
+		}
 		z := (RawScore(m.Metric, a[m.Name], b[m.Name]) - m.Mean) / m.Std
 		perModel[m.Name] = z
 		fused += m.Weight * z

@@ -118,3 +118,34 @@ func TestSetNumThreads(t *testing.T) {
 		t.Fatalf("OpenCV threads %d after setting 0", n)
 	}
 }
+
+// TestFuseLeavesOutUnweightedModels: a model weighted 0 is not part of the
+// fusion, so templates without its embedding (EnrolFace does not compute
+// it) still score; a calibration weighting nothing is refused.
+func TestFuseLeavesOutUnweightedModels(t *testing.T) {
+	c := &Calibration{
+		Models: []ModelCalibration{
+			{Name: "a", Metric: MetricCosine, Mean: 0.1, Std: 0.2, Weight: 1},
+			{Name: "b", Metric: MetricL2, Mean: -1, Std: 0.1, Weight: 0},
+		},
+	}
+	for _, l := range Levels {
+		c.Levels = append(c.Levels, LevelThreshold{Level: l, Threshold: 3})
+	}
+	if err := c.Check(); err != nil {
+		t.Fatal(err)
+	}
+	x := map[string][]float32{"a": {1, 0}}
+	y := map[string][]float32{"a": {0.6, 0.8}}
+	fused, per := c.Fuse(x, y)
+	if want := (0.6 - 0.1) / 0.2; math.Abs(fused-want) > 1e-6 {
+		t.Errorf("fused %g, want a's z-score %g", fused, want)
+	}
+	if _, ok := per["b"]; ok || len(per) != 1 {
+		t.Errorf("per-model scores %v, want only a", per)
+	}
+	c.Models[0].Weight = 0
+	if err := c.Check(); err == nil {
+		t.Error("Check accepted a calibration that weights no model")
+	}
+}

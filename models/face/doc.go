@@ -20,6 +20,8 @@
 //     face) for dlib_resnet, and the ArcFace 112×112 five-point template
 //     (Umeyama similarity) for MobileFaceNet and fr_feature. The mirrored
 //     chip is embedded too and the two vectors averaged.
+//   - Only the embedders the calibration gives a fusion weight run; with
+//     Config.Threads ≠ 1 they run side by side on the cores.
 //   - Compare z-normalises each model's score with constants fitted on
 //     impostor pairs, fuses them with learned weights and decides at the
 //     threshold of the configured security level (FMR 1 %, 0.1 % or

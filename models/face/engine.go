@@ -55,7 +55,9 @@ type Config struct {
 	// Dir holds the ONNX files; empty means DefaultDir.
 	Dir string
 	// Threads sizes OpenCV's worker pool (shared by the whole process);
-	// 0 keeps OpenCV's default.
+	// 0 keeps OpenCV's default. Unless it is 1, EnrolFace also runs the
+	// embedders side by side: small nets parallelise poorly inside one
+	// Forward, so whole nets on different cores use two cores better.
 	Threads int
 	// Level is the security level Compare decides at; empty means
 	// DefaultLevel (0.1 %).
@@ -142,6 +144,8 @@ type Engine struct {
 	cal                              *Calibration
 	level                            Level
 	threshold                        float64
+	// parallel runs the embedders concurrently (Config.Threads ≠ 1).
+	parallel bool
 }
 
 // Load reads every network and the calibration. A missing file is named
@@ -170,7 +174,7 @@ func Load(cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	setNumThreads(cfg.Threads)
-	e := &Engine{anchors: blazeAnchorCentres(), cal: cal, level: cfg.Level, threshold: thr}
+	e := &Engine{anchors: blazeAnchorCentres(), cal: cal, level: cfg.Level, threshold: thr, parallel: cfg.Threads != 1}
 	for _, p := range []struct {
 		dst  **net
 		spec netSpec
@@ -408,7 +412,9 @@ func (e *Engine) Enrol(img gocv.Mat) (*Template, error) {
 	return nil, fmt.Errorf("%w: %d faces in the image", ErrMultipleFaces, len(faces))
 }
 
-// EnrolFace embeds a face Detect found in img.
+// EnrolFace embeds a face Detect found in img. Only the embedders the
+// calibration gives a weight run: one weighted 0 adds nothing to the
+// fused score, so its cost is saved.
 func (e *Engine) EnrolFace(img gocv.Mat, f Face) (*Template, error) {
 	bgr, err := asBGR(img)
 	if err != nil {
@@ -420,31 +426,60 @@ func (e *Engine) EnrolFace(img gocv.Mat, f Face) (*Template, error) {
 	if !ok1 || !ok2 {
 		return nil, fmt.Errorf("%w: the landmarks are degenerate", ErrNoFace)
 	}
-	t := &Template{Face: f, Embeddings: make(map[string][]float32, 3)}
-	arcCrop := warp(bgr.Mat, arc, 112)
-	defer arcCrop.Close()
-	dlibCrop := warp(bgr.Mat, chip, dlibChipSize)
-	defer dlibCrop.Close()
-	for _, s := range []struct {
+	// Each crop is made only when an embedder that reads it runs.
+	var arcCrop, dlibCrop gocv.Mat
+	if e.cal.weight(ModelMobileFaceNet) > 0 || e.cal.weight(ModelFRFeature) > 0 {
+		arcCrop = warp(bgr.Mat, arc, 112)
+		defer arcCrop.Close()
+	}
+	if e.cal.weight(ModelDlib) > 0 {
+		dlibCrop = warp(bgr.Mat, chip, dlibChipSize)
+		defer dlibCrop.Close()
+	}
+	type job struct {
 		name  string
 		n     *net
 		crop  gocv.Mat
 		scale float64
 		mean  float64
 		norm  bool
-	}{
-		// MobileFaceNet: (x − 127.5)/128; fr_feature: (x − 127)/128, as
-		// faceplugin's preprocessFeature; dlib: raw 0–255 (normalised in
-		// the graph). Cosine models are L2-normalised before averaging.
+	}
+	// MobileFaceNet: (x − 127.5)/128; fr_feature: (x − 127)/128, as
+	// faceplugin's preprocessFeature; dlib: raw 0–255 (normalised in the
+	// graph). Cosine models are L2-normalised before averaging.
+	var jobs []job
+	for _, j := range []job{
 		{ModelMobileFaceNet, e.mfn, arcCrop, 1.0 / 128, 127.5, true},
 		{ModelFRFeature, e.frf, arcCrop, 1.0 / 128, 127, true},
 		{ModelDlib, e.dlib, dlibCrop, 1, 0, false},
 	} {
-		v, err := embedMirrored(s.n, s.crop, s.scale, s.mean, s.norm)
-		if err != nil {
-			return nil, err
+		if e.cal.weight(j.name) > 0 {
+			jobs = append(jobs, j)
 		}
-		t.Embeddings[s.name] = v
+	}
+	vecs := make([][]float32, len(jobs))
+	errs := make([]error, len(jobs))
+	run := func(i int) {
+		j := jobs[i]
+		vecs[i], errs[i] = embedMirrored(j.n, j.crop, j.scale, j.mean, j.norm)
+	}
+	if e.parallel {
+		var wg sync.WaitGroup
+		for i := range jobs {
+			wg.Go(func() { run(i) })
+		}
+		wg.Wait()
+	} else {
+		for i := range jobs {
+			run(i)
+		}
+	}
+	t := &Template{Face: f, Embeddings: make(map[string][]float32, len(jobs))}
+	for i, j := range jobs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		t.Embeddings[j.name] = vecs[i]
 	}
 	return t, nil
 }
@@ -500,7 +535,8 @@ type Comparison struct {
 	Threshold float64
 	Match     bool
 	Level     Level
-	// PerModel holds each model's z-normalised score.
+	// PerModel holds the z-normalised score of each model in the fusion
+	// (weight > 0).
 	PerModel map[string]float64
 }
 

@@ -3,9 +3,12 @@ package face
 import (
 	"errors"
 	"image"
+	"maps"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -300,5 +303,54 @@ func TestConcurrentUse(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestEnrolRunsOnlyWeightedEmbedders: with dlib weighted 0 EnrolFace skips
+// it, and the embedders it runs one after the other (Threads 1) give the
+// vectors the concurrent engine gives.
+func TestEnrolRunsOnlyWeightedEmbedders(t *testing.T) {
+	all := engine(t)
+	cal := *all.Calibration()
+	cal.Models = slices.Clone(cal.Models)
+	for i := range cal.Models {
+		if cal.Models[i].Name == ModelDlib {
+			cal.Models[i].Weight = 0
+		} else if cal.Models[i].Weight == 0 {
+			cal.Models[i].Weight = 1
+		}
+	}
+	e, err := Load(Config{Dir: modelsDir(t), Threads: 1, Calibration: &cal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if e.parallel || !all.parallel {
+		t.Fatalf("parallel: Threads 1 engine %v, default engine %v", e.parallel, all.parallel)
+	}
+	img := readImage(t, photosOf(t, "adrien_brody")[0])
+	defer img.Close()
+	faces, err := all.Detect(img)
+	if err != nil || len(faces) == 0 {
+		t.Fatalf("Detect: %d faces, %v", len(faces), err)
+	}
+	ta, err := e.EnrolFace(img, faces[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := all.EnrolFace(img, faces[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ta.Embeddings[ModelDlib]; ok || len(ta.Embeddings) != 2 {
+		t.Errorf("embeddings %v computed, want mobilefacenet and fr_feature only", slices.Sorted(maps.Keys(ta.Embeddings)))
+	}
+	for _, name := range []string{ModelMobileFaceNet, ModelFRFeature} {
+		if c := RawScore(MetricCosine, ta.Embeddings[name], tb.Embeddings[name]); !(c > 0.99999) {
+			t.Errorf("%s: cosine %.7f between the serial and the concurrent engine", name, c)
+		}
+	}
+	if c := e.Compare(ta, ta); !c.Match || math.IsNaN(c.Score) {
+		t.Errorf("a template against itself: %+v", c)
 	}
 }

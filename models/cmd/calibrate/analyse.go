@@ -26,6 +26,9 @@ type fitted struct {
 	cal      *face.Calibration
 	modelThr [][]float64 // [model][level]
 	equalThr []float64   // equal-weight fusion thresholds
+	// allW and allThr are the fusion of every model when some are left
+	// out of cal (nil otherwise).
+	allW, allThr []float64
 }
 
 // evaluation of one system on one half at thresholds fitted on the other.
@@ -53,6 +56,7 @@ type report struct {
 	embedded              int // photos embedded in this run, not from the cache
 	genTotal, impTotal    int
 	genUsed, impUsed      [2]int
+	without               []string // embedders left out of the shipped fusion
 }
 
 func levelFMRs() []float64 {
@@ -63,8 +67,8 @@ func levelFMRs() []float64 {
 	return out
 }
 
-func analyse(photos []photo, recs map[string]record) *report {
-	r := &report{photos: len(photos), failures: map[string]int{}}
+func analyse(photos []photo, recs map[string]record, without []string) *report {
+	r := &report{photos: len(photos), failures: map[string]int{}, without: without}
 	var ok []photo
 	var ids []string
 	seen := map[string]bool{}
@@ -139,7 +143,7 @@ func analyse(photos []photo, recs map[string]record) *report {
 		r.genUsed[i], r.impUsed[i] = len(h.gen[0]), len(h.imp[0])
 	}
 	for i := range 2 {
-		r.fits[i] = fit(r.halves[i])
+		r.fits[i] = fit(r.halves[i], without)
 		r.evals[i] = evaluate(r.fits[i], r.halves[1-i])
 	}
 	r.calA = r.fits[0].cal
@@ -169,24 +173,28 @@ func zscores(cal *face.Calibration, raw [][]float64) [][]float64 {
 	return out
 }
 
-func fit(h *half) fitted {
+// fit z-normalises every model on h's impostors and fits the fusion
+// weights (the models in without fixed at 0) and the level thresholds.
+func fit(h *half, without []string) fitted {
 	cal := &face.Calibration{}
 	for m, name := range face.EmbedderNames {
 		mean, std := znorm(h.imp[m])
 		cal.Models = append(cal.Models, face.ModelCalibration{Name: name, Metric: metricOf(name), Mean: mean, Std: std})
 	}
 	zg, zi := zscores(cal, h.gen), zscores(cal, h.imp)
-	w := fitWeights(zg, zi, 0.001)
+	w := fitWeightsWithout(zg, zi, without)
 	for m := range cal.Models {
 		cal.Models[m].Weight = w[m]
 	}
 	f := fitted{cal: cal}
-	fused := newScores(fuse(zg, w), fuse(zi, w))
-	equal := newScores(fuse(zg, ones(len(w))), fuse(zi, ones(len(w))))
-	for _, l := range face.Levels {
-		target, _ := l.FMR()
-		cal.Levels = append(cal.Levels, face.LevelThreshold{Level: l, Threshold: fused.thresholdAtFMR(target)})
-		f.equalThr = append(f.equalThr, equal.thresholdAtFMR(target))
+	f.equalThr = thresholds(zg, zi, ones(len(w)))
+	thr := thresholds(zg, zi, w)
+	for li, l := range face.Levels {
+		cal.Levels = append(cal.Levels, face.LevelThreshold{Level: l, Threshold: thr[li]})
+	}
+	if len(without) > 0 {
+		f.allW = fitWeights(zg, zi, 0.001)
+		f.allThr = thresholds(zg, zi, f.allW)
 	}
 	for m := range cal.Models {
 		s := newScores(zg[m], zi[m])
@@ -197,6 +205,34 @@ func fit(h *half) fitted {
 		f.modelThr = append(f.modelThr, thr)
 	}
 	return f
+}
+
+// thresholds are the fused-score thresholds of the levels for weights w.
+func thresholds(zg, zi [][]float64, w []float64) []float64 {
+	s := newScores(fuse(zg, w), fuse(zi, w))
+	var out []float64
+	for _, target := range levelFMRs() {
+		out = append(out, s.thresholdAtFMR(target))
+	}
+	return out
+}
+
+// fitWeightsWithout fits the fusion weights of the models not in without
+// and gives those 0.
+func fitWeightsWithout(zg, zi [][]float64, without []string) []float64 {
+	var g, i [][]float64
+	var idx []int
+	for m, name := range face.EmbedderNames {
+		if !slices.Contains(without, name) {
+			g, i, idx = append(g, zg[m]), append(i, zi[m]), append(idx, m)
+		}
+	}
+	sub := fitWeights(g, i, 0.001)
+	w := make([]float64, len(zg))
+	for k, m := range idx {
+		w[m] = sub[k]
+	}
+	return w
 }
 
 func ones(n int) []float64 {
@@ -227,8 +263,13 @@ func evaluate(f fitted, h *half) []evaluation {
 		out = append(out, measure(name, newScores(zg[m], zi[m]), f.modelThr[m]))
 	}
 	out = append(out, measure("fusion, equal weights", newScores(fuse(zg, ones(len(zg))), fuse(zi, ones(len(zi)))), f.equalThr))
+	name := "fusion, fitted weights"
+	if f.allW != nil {
+		out = append(out, measure("fusion of all models, fitted weights", newScores(fuse(zg, f.allW), fuse(zi, f.allW)), f.allThr))
+		name = "fusion shipped: fitted weights, without " + strings.Join(withoutOf(f.cal), ", ")
+	}
 	w, thr := weightsAndThresholds(f.cal)
-	out = append(out, measure("fusion, fitted weights", newScores(fuse(zg, w), fuse(zi, w)), thr))
+	out = append(out, measure(name, newScores(fuse(zg, w), fuse(zi, w)), thr))
 	return out
 }
 
@@ -314,6 +355,9 @@ func (r *report) markdown() string {
 		p("- Time per photo (decode, detect, 2× landmarks, quality, 3 embedders with mirror), 2 workers sharing this 2-core machine, measured when the photo was embedded: median %.0f ms.\n", ms[len(ms)/2])
 	}
 	p("\nZ-normalisation (impostor mean and spread per model), fusion weights (grid search, lowest FNMR at FMR 0.1 %%) and thresholds at each level are fitted on one half; the rates are measured on the other, at those thresholds (the FMR a threshold reaches on new identities differs from its target: that is the point of holding them back). The last column reads the held-out half's DET curve at each FMR instead, so it shows the normalisation and weights held out but not the threshold. The shipped `models/face/calibration.toml` is the fit on half A.\n")
+	if len(r.without) > 0 {
+		p("\nLeft out of the shipped fusion (weight 0, so the gate does not run it, to save its time): %s. Every model was still embedded here; the rows \"fusion of all models\" show what leaving it out costs.\n", strings.Join(r.without, ", "))
+	}
 	for i := range 2 {
 		p("\n## Fitted on half %s, measured on half %s\n\n", r.halves[i].name, r.halves[1-i].name)
 		p("| system | EER | FNMR at FMR 1 %% (FMR reached) | FNMR at FMR 0.1 %% (FMR reached) | FNMR at FMR 0.01 %% (FMR reached) | DET: FNMR at FMR ≤ 1 / 0.1 / 0.01 %% |\n| --- | --- | --- | --- | --- | --- |\n")
@@ -329,6 +373,13 @@ func (r *report) markdown() string {
 			w = append(w, fmt.Sprintf("%s %.2f", m.Name, m.Weight))
 		}
 		p("\nFusion weights fitted: %s.\n", strings.Join(w, ", "))
+		if all := r.fits[i].allW; all != nil {
+			w = w[:0]
+			for m, name := range face.EmbedderNames {
+				w = append(w, fmt.Sprintf("%s %.2f", name, all[m]))
+			}
+			p("All-model fusion weights (not shipped): %s.\n", strings.Join(w, ", "))
+		}
 	}
 	p("\n## Held-out half B by dataset (fitted fusion, thresholds from half A)\n\n")
 	p("| pairs | EER | FNMR at FMR 1 %% | FNMR at FMR 0.1 %% | FNMR at FMR 0.01 %% |\n| --- | --- | --- | --- | --- |\n")
@@ -370,6 +421,17 @@ func qualitySummary(qs []face.Quality) string {
 	sort.Strings(ps)
 	return fmt.Sprintf("Quality score: median %.2f, 10th percentile %.2f. Problems flagged: %s.",
 		scores[len(scores)/2], scores[len(scores)/10], strings.Join(ps, ", "))
+}
+
+// withoutOf names the models a calibration gives no weight.
+func withoutOf(c *face.Calibration) []string {
+	var out []string
+	for _, m := range c.Models {
+		if m.Weight == 0 {
+			out = append(out, m.Name)
+		}
+	}
+	return out
 }
 
 // weightsAndThresholds lists a calibration's fusion weights (model order)

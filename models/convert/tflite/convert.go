@@ -9,8 +9,12 @@ import (
 // ToONNX converts the main subgraph of m to an ONNX model (opset 11) that
 // OpenCV 4.6's DNN importer loads. 4-D inputs become NCHW with batch 1; the
 // graph outputs keep their TFLite names. An op with no mapping gives an
-// error naming it and its index.
-func ToONNX(m *Model) (*onnx.Model, error) {
+// error naming it and its index. TF's decomposed PReLU
+// (relu(x) + c·(x − |x|)) is folded into one PRelu.
+func ToONNX(m *Model) (*onnx.Model, error) { return toONNX(m, true) }
+
+// toONNX converts with or without folding patterns (the tests compare both).
+func toONNX(m *Model, fold bool) (*onnx.Model, error) {
 	if len(m.SubGraphs) == 0 {
 		return nil, fmt.Errorf("tflite: model has no subgraphs")
 	}
@@ -22,8 +26,24 @@ func ToONNX(m *Model) (*onnx.Model, error) {
 		}
 		c.val[in] = c.b.Input(c.name(in), onnxDims(t.Shape)...)
 	}
+	var fu fusions
+	if fold {
+		fu = c.findFusions()
+	}
 	for i, op := range c.sg.Operators {
-		if err := c.op(op); err != nil {
+		if fu.skip[i] {
+			continue
+		}
+		var err error
+		if p, ok := fu.prelu[i]; ok {
+			var out string
+			if out, err = c.foldedPRelu(p); err == nil {
+				c.val[op.Outputs[0]] = out
+			}
+		} else {
+			err = c.op(op)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("tflite: operator %d (%v): %w", i, m.Op(op), err)
 		}
 		if err := c.b.Err(); err != nil {

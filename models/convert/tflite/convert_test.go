@@ -310,6 +310,8 @@ func FuzzReadTFLite(f *testing.F) {
 	good := newSmallNet(rand.New(rand.NewPCG(7, 7))).model().build()
 	f.Add(good)
 	f.Add(good[:len(good)/3])
+	r := rand.New(rand.NewPCG(7, 8))
+	f.Add(decomposedPReLUNet(randFloats(r, 4*3*3*3), randFloats(r, 4), randFloats(r, 4), false).build())
 	f.Add([]byte("\x10\x00\x00\x00TFL3\x00\x00\x00\x00\x00\x00\x00\x00"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {

@@ -21,6 +21,13 @@
 // NHWC precedes any reshape of a 4-D activation so TF's flatten order is kept.
 // The batch dimension is forced to 1.
 //
+// TF exports PReLU as relu(x) + c·(x − |x|): RELU, ABS, SUB, MUL and ADD,
+// five passes over the activation. The converter folds each such pattern
+// (when its intermediates feed nothing else) into one PRelu with slope 2c,
+// which OpenCV fuses into the preceding convolution: MobileFaceNet's 33
+// PReLUs cost 18 → 12.5 ms CPU per Forward on one thread, with the same
+// embedding (cosine 1.0000000 to the op-by-op conversion).
+//
 // Checked once (2026-11) against the TFLite runtime itself
 // (@tensorflow/tfjs-tflite's wasm interpreter in Node): on 40 LFW crops the
 // converted MobileFaceNet run by OpenCV 4.6 gave worst cosine 1.0000000 and

@@ -65,7 +65,14 @@ func TestReadMobileFaceNetListsItsOps(t *testing.T) {
 // mobileFaceNetNet converts the real model and loads it into OpenCV.
 func mobileFaceNetNet(t *testing.T) gocv.Net {
 	t.Helper()
-	om, err := ToONNX(readMobileFaceNet(t))
+	return convertedNet(t, readMobileFaceNet(t), true)
+}
+
+// convertedNet converts m, folding patterns or not, and loads it into
+// OpenCV.
+func convertedNet(t *testing.T, m *Model, fold bool) gocv.Net {
+	t.Helper()
+	om, err := toONNX(m, fold)
 	if err != nil {
 		t.Fatalf("ToONNX: %v", err)
 	}
@@ -117,6 +124,57 @@ func TestMobileFaceNetRunsInOpenCV(t *testing.T) {
 	}
 }
 
+// TestMobileFaceNetFoldedPReLUKeepsTheEmbedding: the 33 decomposed PReLUs
+// are folded, and the embeddings of real faces are those of the op-by-op
+// conversion (which was checked against the TFLite runtime).
+func TestMobileFaceNetFoldedPReLUKeepsTheEmbedding(t *testing.T) {
+	m := readMobileFaceNet(t)
+	om, err := ToONNX(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	for _, n := range om.Graph.Nodes {
+		count[n.OpType]++
+	}
+	if count["PRelu"] != 33 || count["Abs"] != 0 || count["Sub"] != 0 || count["Mul"] != 0 {
+		t.Errorf("folded graph has ops %v, want 33 PRelu and no Abs, Sub or Mul", count)
+	}
+	lfw := testenv.SharedTestdata(t, "faces/lfw")
+	files, err := filepath.Glob(filepath.Join(lfw, "*", "*.jpg"))
+	if err != nil || len(files) < 8 {
+		t.Fatalf("want ≥ 8 LFW photos in %s, found %d (%v)", lfw, len(files), err)
+	}
+	slices.Sort(files)
+	folded, plain := convertedNet(t, m, true), convertedNet(t, m, false)
+	worst := 1.0
+	for _, f := range files[:8] {
+		small := centreCrop(t, f)
+		worst = min(worst, cosine(embed(t, &folded, small), embed(t, &plain, small)))
+		small.Close()
+	}
+	t.Logf("worst cosine folded vs op-by-op over 8 LFW crops: %.9f", worst)
+	if worst < 0.99999 {
+		t.Errorf("worst cosine %.9f, want ≥ 0.99999", worst)
+	}
+}
+
+// centreCrop is a crude 112×112 face crop of an LFW photo: its centre
+// 110 px, where LFW puts the subject's face (no alignment).
+func centreCrop(t *testing.T, path string) gocv.Mat {
+	t.Helper()
+	img := gocv.IMRead(path, gocv.IMReadColor)
+	if img.Empty() {
+		t.Fatalf("cannot decode %s", path)
+	}
+	defer img.Close()
+	face := img.Region(image.Rect(70, 70, 180, 180))
+	defer face.Close()
+	small := gocv.NewMat()
+	gocv.Resize(face, &small, image.Pt(112, 112), 0, 0, gocv.InterpolationLinear)
+	return small
+}
+
 func cosine(a, b []float32) float64 {
 	var ab, aa, bb float64
 	for i := range a {
@@ -151,17 +209,9 @@ func TestMobileFaceNetSeparatesLFWPeople(t *testing.T) {
 		slices.Sort(files)
 		var vs [][]float32
 		for _, f := range files[:perPerson] {
-			img := gocv.IMRead(f, gocv.IMReadColor)
-			if img.Empty() {
-				t.Fatalf("cannot decode %s", f)
-			}
-			face := img.Region(image.Rect(70, 70, 180, 180))
-			small := gocv.NewMat()
-			gocv.Resize(face, &small, image.Pt(112, 112), 0, 0, gocv.InterpolationLinear)
+			small := centreCrop(t, f)
 			vs = append(vs, embed(t, &net, small))
 			small.Close()
-			face.Close()
-			img.Close()
 		}
 		emb = append(emb, vs)
 	}
