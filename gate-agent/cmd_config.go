@@ -8,13 +8,14 @@ import (
 
 	"autogate/drivers/device"
 	"autogate/gate-agent/internal/config"
+	"autogate/models/face"
 )
 
 func cmdConfigCheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("config check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: gate-agent config check FILE...\n\nValidates gate files and the device profiles they name; prints every problem\nwith its TOML key. Exit 0 when all are valid, 1 otherwise.")
+		fmt.Fprintln(stderr, "usage: gate-agent config check FILE...\n\nValidates gate files, the device profiles they name and, for a gate with a\ncamera, the face models in face.models_dir (relative to the working\ndirectory); prints every problem with its TOML key. Exit 0 when all are\nvalid, 1 otherwise.")
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -30,7 +31,7 @@ func cmdConfigCheck(args []string, stdout, stderr io.Writer) int {
 	for _, path := range fs.Args() {
 		g, err := config.Load(path)
 		if err == nil {
-			err = checkProfiles(g)
+			err = errors.Join(checkProfiles(g), checkFaceModels(g))
 		}
 		if err != nil {
 			fmt.Fprintf(stdout, "%s: INVALID\n%v\n", path, err)
@@ -60,4 +61,16 @@ func checkProfiles(g *config.Gate) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkFaceModels checks that a gate with a camera has every face model
+// file, so it does not fail at start.
+func checkFaceModels(g *config.Gate) error {
+	if g.Devices.Camera == nil {
+		return nil
+	}
+	if err := face.CheckDir(g.Face.ModelsDir); err != nil {
+		return fmt.Errorf("face.models_dir: %w (or point models_dir at the converted models)", err)
+	}
+	return nil
 }

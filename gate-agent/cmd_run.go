@@ -26,6 +26,8 @@ import (
 	"autogate/gate-agent/internal/store"
 	"autogate/gate-agent/internal/uplink"
 	"autogate/internal/wire"
+	"autogate/models/face"
+	"autogate/models/pad"
 )
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
@@ -124,6 +126,27 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 		}
 		log.Info("trust store loaded", "dir", g.Chip.TrustDir, "cscas", store.Len(), "summary", rep.Summary())
 		checks = append(checks, flow.ChipCheck(devs.Chip, store, g.Policy.ChipRequired, time.Duration(g.Chip.TimeoutS)*time.Second))
+	}
+	if devs.Camera != nil {
+		start := time.Now()
+		eng, err := face.Load(face.Config{Dir: g.Face.ModelsDir, Threads: g.Face.Threads, Level: face.Level(g.Face.Level)})
+		if err != nil {
+			return fmt.Errorf("face models (face.models_dir): %w", err)
+		}
+		defer eng.Close()
+		log.Info("face models loaded", "dir", g.Face.ModelsDir, "level", g.Face.Level, "threads", g.Face.Threads, "seconds", time.Since(start).Seconds())
+		padCfg := pad.DefaultConfig()
+		if g.Face.Liveness == "challenge" {
+			padCfg = pad.ChallengeConfig()
+		}
+		padCfg.Threshold = *g.Face.PADThreshold
+		checks = append(checks, flow.FaceCheck(devs.Camera, eng, flow.FaceOptions{
+			BurstFrames:     g.Face.BurstFrames,
+			CaptureTimeout:  time.Duration(g.Face.CaptureTimeoutS) * time.Second,
+			MinQuality:      *g.Face.MinQuality,
+			PAD:             padCfg,
+			MaxPortraitWait: time.Duration(g.Chip.TimeoutS) * time.Second,
+		}))
 	}
 	fl := flow.New(flow.Options{
 		Gate: g.Gate.ID, Post: g.Gate.Post, Direction: g.Gate.Direction,

@@ -45,7 +45,8 @@ func openDevices(g *config.Gate, log *slog.Logger, reg prometheus.Registerer) (*
 	speed := device.Speed(g.Speed())
 	var reader simfeed.Presenter // the simulated reader, if any, the feed places documents on
 	var laneSim *gatectl.Sim
-	var chip simfeed.ChipPresenter // the simulated chip reader, if any
+	var chip simfeed.ChipPresenter  // the simulated chip reader, if any
+	var cam simfeed.CameraPresenter // the simulated camera, if any
 	for _, sd := range g.DeviceList() {
 		p, err := device.LoadProfile(g.Resolve(sd.Profile))
 		if err != nil {
@@ -54,10 +55,11 @@ func openDevices(g *config.Gate, log *slog.Logger, reg prometheus.Registerer) (*
 		}
 		serialDriver := p.Device.Driver == device.DriverSerial || p.Device.Driver == device.DriverSerialSim
 		pcscDriver := p.Device.Driver == device.DriverPCSC || p.Device.Driver == device.DriverVPCDSim
-		if p.Device.Driver != device.DriverSim && !(sd.Slot == "docreader" && serialDriver) && !(sd.Slot == "chipreader" && pcscDriver) {
+		v4l2Driver := sd.Slot == "camera" && p.Device.Driver == device.DriverV4L2
+		if p.Device.Driver != device.DriverSim && !(sd.Slot == "docreader" && serialDriver) && !(sd.Slot == "chipreader" && pcscDriver) && !v4l2Driver {
 			d.Close()
-			return nil, fmt.Errorf("devices.%s: driver %q is not available for a %s in this build (%q; %q and %q for the docreader; %q and %q for the chipreader)",
-				sd.Slot, p.Device.Driver, sd.Slot, device.DriverSim, device.DriverSerial, device.DriverSerialSim, device.DriverPCSC, device.DriverVPCDSim)
+			return nil, fmt.Errorf("devices.%s: driver %q is not available for a %s in this build (%q; %q and %q for the docreader; %q and %q for the chipreader; %q for the camera)",
+				sd.Slot, p.Device.Driver, sd.Slot, device.DriverSim, device.DriverSerial, device.DriverSerialSim, device.DriverPCSC, device.DriverVPCDSim, device.DriverV4L2)
 		}
 		if string(p.Device.Kind) != sd.Slot {
 			d.Close()
@@ -100,9 +102,18 @@ func openDevices(g *config.Gate, log *slog.Logger, reg prometheus.Registerer) (*
 		case sd.Slot == "gatectl":
 			s, e := gatectl.NewSim(p, speed)
 			err, laneSim, d.Lane, h, c = e, s, s, s.Health, s
+		case v4l2Driver:
+			s, e := camera.NewV4L2(p, log)
+			if e == nil {
+				d.Camera, h, c = s, s.Health, s
+			}
+			err = e
 		case sd.Slot == "camera":
 			s, e := camera.NewSim(p, speed)
-			err, d.Camera, h, c = e, s, s.Health, s
+			err = e
+			if e == nil {
+				cam, d.Camera, h, c = s, s, s.Health, s
+			}
 		case sd.Slot == "chipreader":
 			var r chipreader.Reader
 			r, chip = openChipReader(p, sd.Port, speed)
@@ -124,6 +135,9 @@ func openDevices(g *config.Gate, log *slog.Logger, reg prometheus.Registerer) (*
 		d.Feed = simfeed.New(reader, laneSim, log)
 		if chip != nil {
 			d.Feed.SetChipReader(chip)
+		}
+		if cam != nil {
+			d.Feed.SetCamera(cam)
 		}
 	}
 	return d, nil

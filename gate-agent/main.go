@@ -8,6 +8,7 @@
 //	gate-agent chip read --mrz LINE1 --mrz LINE2 [--reader NAME] [--trust DIR]
 //	gate-agent trust list DIR
 //	gate-agent sod verify FILE --trust DIR
+//	gate-agent face verify A B | --pairs FILE.csv
 package main
 
 import (
@@ -28,6 +29,7 @@ Usage:
   gate-agent chip read --mrz L1 --mrz L2 ...  read and verify a document's chip through PC/SC
   gate-agent trust list DIR                   list the CSCAs of the master lists and certificates in DIR
   gate-agent sod verify FILE --trust DIR      verify a stand-alone EF.SOD
+  gate-agent face verify A B                  compare two face images, print JSON (or --pairs FILE.csv)
   gate-agent version                          print the build version
 
 Run 'gate-agent COMMAND --help' for a command's flags.
@@ -59,6 +61,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdTrust(args[1:], stdout, stderr)
 	case "sod":
 		return cmdSOD(args[1:], stdout, stderr)
+	case "face":
+		return cmdFace(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return 0

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"autogate/internal/testenv"
+	"autogate/models/face"
 )
 
 func runCLI(args ...string) (code int, stdout, stderr string) {
@@ -28,14 +29,29 @@ func TestUsageErrorsExit2(t *testing.T) {
 }
 
 func TestConfigCheck(t *testing.T) {
-	good := filepath.Join(testenv.RepoRoot(t), "firmware-config", "gates", "example-entry-01.toml")
-	if code, out, _ := runCLI("config", "check", good); code != 0 || !strings.Contains(out, "ok") {
+	root := testenv.RepoRoot(t)
+	good := filepath.Join(root, "firmware-config", "gates", "example-entry-01.toml")
+	// face.models_dir is taken from the working directory, as the agent does.
+	t.Chdir(root)
+	_, statErr := os.Stat(filepath.Join(root, face.DefaultDir, "blazeface.onnx"))
+	code, out, _ := runCLI("config", "check", good)
+	switch {
+	case statErr == nil && (code != 0 || !strings.Contains(out, "ok")):
 		t.Fatalf("exit %d: %s", code, out)
+	case statErr != nil && (code != 1 || !strings.Contains(out, "face.models_dir") || !strings.Contains(out, "make models")):
+		t.Fatalf("without the face models: exit %d, want 1 naming face.models_dir and make models: %s", code, out)
+	}
+	noModels := filepath.Join(t.TempDir(), "g.toml")
+	src, _ := os.ReadFile(good)
+	os.WriteFile(noModels, []byte(strings.ReplaceAll(strings.ReplaceAll(string(src), "../devices/", filepath.Join(root, "firmware-config", "devices")+"/"),
+		`models_dir = "models/cache/onnx"`, `models_dir = "no/such/models"`)), 0o644)
+	if code, out, _ := runCLI("config", "check", noModels); code != 1 || !strings.Contains(out, "face.models_dir") {
+		t.Fatalf("missing models: exit %d: %s", code, out)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.toml")
 	os.WriteFile(bad, []byte("[gate]\nid = \"x\"\ndirection = \"up\"\n[devices.docreader]\nprofile = \""+
 		filepath.Join("..", "..", "..", "nope.toml")+"\"\n"), 0o644)
-	code, out, _ := runCLI("config", "check", good, bad)
+	code, out, _ = runCLI("config", "check", good, bad)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 when one file is bad", code)
 	}

@@ -14,7 +14,8 @@ import (
 type Chips struct {
 	// PKI is the issuing test country: its document signer signs every SOD.
 	PKI *issuer.PKI
-	// Faces are JPEG photos; traveller i's DG2 holds Faces[i mod len].
+	// Faces are JPEG photos; traveller i's DG2 holds Faces[i mod len],
+	// unless the traveller has a Portrait of their own.
 	Faces [][]byte
 	// CloneShare is the share of cloned chips (copied files, other keys:
 	// Chip/Active Authentication must fail); TamperShare the share of
@@ -39,10 +40,14 @@ func IssueDocuments(ts []Traveller, c Chips) error {
 		t := &ts[i]
 		// Older passports (one in five) have BAC only; cards PACE.
 		o := vdoc.Options{NoPACE: rng.IntN(5) == 0}
-		if len(c.Faces) == 0 {
-			return fmt.Errorf("population: no face photos to put in DG2")
+		portrait := t.Portrait
+		if portrait == nil {
+			if len(c.Faces) == 0 {
+				return fmt.Errorf("population: no face photos to put in DG2")
+			}
+			portrait = c.Faces[i%len(c.Faces)]
 		}
-		d, err := vdoc.Issue(c.PKI, t.MRZ, c.Faces[i%len(c.Faces)], o)
+		d, err := vdoc.Issue(c.PKI, t.MRZ, portrait, o)
 		if err != nil {
 			return fmt.Errorf("population: traveller %d (%s): %w", i, t.Fields.DocumentNumber, err)
 		}

@@ -20,6 +20,22 @@ type Traveller struct {
 	Why string
 	// Document is the traveller's chip (nil until IssueDocuments).
 	Document *vdoc.Document
+
+	// Person is whose face the traveller has ("" without faces; see
+	// Faces), Portrait the photo IssueDocuments puts in DG2 (nil: one of
+	// Chips.Faces).
+	Person   string
+	Portrait []byte
+	// Presentation is what the gate's camera sees, Face its frames (JPEG,
+	// one burst, played in a loop); none without faces.
+	Presentation Presentation
+	Face         [][]byte
+
+	// PortraitPhoto and ShownPhoto name the photos (in Faces.Dir, as
+	// "person/file.jpg") DG2's portrait and the burst were made from.
+	PortraitPhoto, ShownPhoto string
+
+	face faceTraveller
 }
 
 // Options shape a population.

@@ -42,6 +42,9 @@ type Post struct {
 	// PCSCGate makes the first gate read chips through the real pcscd: each
 	// traveller's virtual chip is plugged in through vsmartcard's vpcd.
 	PCSCGate bool
+	// Faces gives the gates a camera and the face stage (models from
+	// <Root>/models/cache/onnx); without it they have no camera at all.
+	Faces bool
 
 	MQTT    string // broker address in use
 	pki     *issuer.PKI
@@ -239,14 +242,22 @@ func (s *Post) writeGate(i int) (*gateProc, error) {
 	if s.PCSCGate && i == 0 {
 		chipProfile = "vpcd-chipreader"
 	}
-	for _, dev := range []struct{ slot, profile string }{
-		{"docreader", "sim-rte6701"}, {"gatectl", "sim-gatectl"}, {"camera", "sim-camera"}, {"fingerprint", "sim-fingerprint"},
+	devs := []struct{ slot, profile string }{
+		{"docreader", "sim-rte6701"}, {"gatectl", "sim-gatectl"}, {"fingerprint", "sim-fingerprint"},
 		{"chipreader", chipProfile},
-	} {
+	}
+	if s.Faces {
+		devs = append(devs, struct{ slot, profile string }{"camera", "sim-camera"})
+	}
+	for _, dev := range devs {
 		fmt.Fprintf(&b, "[devices.%s]\nprofile = %q\n\n", dev.slot, filepath.Join(devices, dev.profile+".toml"))
 	}
 	// The post's test country: its CSCA is the gates' trust anchor.
 	fmt.Fprintf(&b, "[chip]\ntrust_dir = %q\n\n", s.TrustDir())
+	if s.Faces {
+		// One thread per gate: the post's gates share the machine's cores.
+		fmt.Fprintf(&b, "[face]\nmodels_dir = %q\nthreads = 1\nburst_frames = %d\n\n", ModelsDir(s.Root), population.DefaultBurstFrames)
+	}
 	fmt.Fprintf(&b, "[simulation]\nspeed = %v\n", s.Speed)
 	return g, os.WriteFile(g.Config, []byte(b.String()), 0o644)
 }
@@ -282,16 +293,15 @@ func (s *Post) Stop() {
 	}
 }
 
+// ModelsDir is where `make models` leaves the converted face models.
+func ModelsDir(root string) string { return filepath.Join(root, "models", "cache", "onnx") }
+
 // Feed queues travellers round-robin at the gates; it returns how many went
 // to each gate.
 func (s *Post) Feed(ctx context.Context, ts []population.Traveller) ([]int, error) {
 	per := make([][]map[string]any, len(s.gates))
 	for i, t := range ts {
-		tr := map[string]any{"mrz": t.MRZ}
-		if t.Document != nil {
-			tr["document"] = t.Document
-		}
-		per[i%len(s.gates)] = append(per[i%len(s.gates)], tr)
+		per[i%len(s.gates)] = append(per[i%len(s.gates)], feedItem(t))
 	}
 	counts := make([]int, len(s.gates))
 	for i, batch := range per {
@@ -304,6 +314,19 @@ func (s *Post) Feed(ctx context.Context, ts []population.Traveller) ([]int, erro
 		counts[i] = len(batch)
 	}
 	return counts, nil
+}
+
+// feedItem is a traveller as a gate's /sim/travellers takes them: the MRZ,
+// the chip and what the camera sees.
+func feedItem(t population.Traveller) map[string]any {
+	tr := map[string]any{"mrz": t.MRZ}
+	if t.Document != nil {
+		tr["document"] = t.Document
+	}
+	if len(t.Face) > 0 {
+		tr["face"] = t.Face
+	}
+	return tr
 }
 
 // FeedGate queues travellers ({"mrz": lines}) at gate i.

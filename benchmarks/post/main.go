@@ -1,8 +1,13 @@
 // Command post runs a simulated border post on one machine: central (with its
 // embedded MQTT broker, SQLite store and dashboard) and N gate-agent processes
-// on simulated devices, fed by a generated population of travellers. When the
-// travellers are through it compares central's store with every gate's SQLite
-// and prints, as its last line,
+// on simulated devices, fed by a generated population of travellers. With
+// --faces (the default, when `make models` has run and the shared LFW photos
+// are there) every gate has a camera and compares each traveller's face with
+// the chip's portrait; a share of impostors and presentation attacks is
+// planted among them. When the travellers are through it compares central's
+// store with every gate's SQLite, prints how the face stage did (genuine
+// travellers falsely rejected, impostors and attacks accepted) and, as its
+// last line,
 //
 //	summary: travellers=M crossings=X delivered=Y lost=L duplicates=D passed=P referred=R median_crossing_s=F p95_software_ms=F
 //
@@ -22,17 +27,21 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
 	"autogate/benchmarks/population"
+	"autogate/models/face"
 )
 
 func main() {
@@ -56,6 +65,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	results := fs.String("results", "", "where figures and plots go (default: benchmarks/results in the repository)")
 	pcscGate := fs.Bool("pcsc", false, "the first gate reads chips through the real pcscd (vsmartcard's vpcd must be installed and pcscd running)")
 	stuckAfter := fs.Duration("stuck-after", 90*time.Second, "give up when no traveller gets through for this long")
+	faces := fs.Bool("faces", true, "gates have a camera and compare each traveller's face with the chip's portrait (needs `make models` and the shared LFW photos)")
+	impostors := fs.Float64("impostor-share", 0.03, "share of travellers presenting someone else's document (the gates must refer them: no_match)")
+	attacks := fs.Float64("attack-share", 0.03, "share of travellers holding the portrait up to the camera, still or moved by hand (the gates must refer them: presentation_attack)")
+	minQuality := fs.Float64("photo-min-quality", 0.5, "face quality a shared photo needs to serve as a portrait or a live face (0: any photo with one face, turned heads included)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: go run ./benchmarks/post [flags]\n\nRuns a simulated border post: central + N gates + generated travellers. Flags:")
 		fs.PrintDefaults()
@@ -66,8 +79,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if *gates < 1 || *travellers < 0 || *speed < 0 || *expired < 0 || *expired > 1 || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "post: --gates ≥ 1, --travellers ≥ 0, --speed ≥ 0 and --expired-share in [0,1] please")
+	shares := []float64{*expired, *clones, *tampered, *impostors, *attacks, *minQuality}
+	if *gates < 1 || *travellers < 0 || *speed < 0 || slices.ContainsFunc(shares, func(v float64) bool { return !(v >= 0 && v <= 1) }) || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "post: --gates ≥ 1, --travellers ≥ 0, --speed ≥ 0, and the shares and --photo-min-quality in [0,1] please")
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -96,7 +110,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		*results = filepath.Join(root, "benchmarks", "results")
 	}
 
-	post := &Post{Bin: *bin, Work: *work, Root: root, Speed: *speed, Gates: *gates, HTTP: *httpAddr, PCSCGate: *pcscGate}
+	faceDir := ""
+	if *faces {
+		faceDir = faceSource(root, stdout)
+		*faces = faceDir != ""
+	}
+	post := &Post{Bin: *bin, Work: *work, Root: root, Speed: *speed, Gates: *gates, HTTP: *httpAddr, PCSCGate: *pcscGate, Faces: *faces}
 	defer post.Stop()
 	fmt.Fprintf(stdout, "starting central and %d gates (work folder %s) …\n", *gates, *work)
 	if err := post.Start(ctx); err != nil {
@@ -113,15 +132,43 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "post:", err)
 		return 1
 	}
-	faces := sharedFaces(root)
-	if len(faces) == 0 {
-		fmt.Fprintln(stdout, "shared face photos not found (set AUTOGATE_TESTDATA): documents carry a synthetic photo")
-		faces = [][]byte{syntheticFace()}
+	var cast *population.Faces
+	if *faces {
+		eng, err := face.Load(face.Config{Dir: ModelsDir(root), Threads: 1})
+		if err != nil {
+			fmt.Fprintln(stderr, "post:", err)
+			return 1
+		}
+		defer eng.Close()
+		cast = &population.Faces{Dir: faceDir, Detector: eng, ImpostorShare: *impostors, AttackShare: *attacks,
+			MinQuality: *minQuality, Seed: *seed, Progress: progress(stderr)}
+		if err := cast.AssignPeople(pop); err != nil {
+			fmt.Fprintln(stderr, "post:", err)
+			return 1
+		}
 	}
-	if err := population.IssueDocuments(pop, population.Chips{PKI: pki, Faces: faces, CloneShare: *clones,
+	photos := sharedFaces(root)
+	if len(photos) == 0 {
+		fmt.Fprintln(stdout, "shared face photos not found (set AUTOGATE_TESTDATA): documents carry a synthetic photo")
+		photos = [][]byte{syntheticFace()}
+	}
+	if err := population.IssueDocuments(pop, population.Chips{PKI: pki, Faces: photos, CloneShare: *clones,
 		TamperShare: *tampered, Seed: *seed}); err != nil {
 		fmt.Fprintln(stderr, "post:", err)
 		return 1
+	}
+	if cast != nil {
+		prep := time.Now()
+		st, err := cast.Present(pop)
+		if err != nil {
+			fmt.Fprintln(stderr, "post:", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "faces: %s; %d bursts of %d frames made (%d reused), %d photos checked, %.0f MB of frames, %.1f s\n",
+			population.Describe(pop), st.Bursts, population.DefaultBurstFrames, st.Cached, st.PhotosChecked, float64(st.Bytes)/1e6, time.Since(prep).Seconds())
+	}
+	if err := writePlan(filepath.Join(*work, "travellers.json"), pop); err != nil {
+		fmt.Fprintln(stderr, "post: writing the plan:", err)
 	}
 	start := time.Now()
 	if _, err := post.Feed(ctx, pop); err != nil {
@@ -145,7 +192,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintf(stdout, "figures and plots: %s\n", *results)
 	}
-	fmt.Fprintf(stdout, "dashboard: http://%s/ (logs in %s)\n", post.HTTP, filepath.Join(*work, "logs"))
+	fmt.Fprintf(stdout, "dashboard: http://%s/ (logs in %s, the travellers planned in %s)\n", post.HTTP, filepath.Join(*work, "logs"), filepath.Join(*work, "travellers.json"))
 	if !*exitWhenDone {
 		fmt.Fprintln(stdout, "serving until Ctrl-C")
 	}
@@ -229,7 +276,92 @@ func printDetails(w io.Writer, r Report, elapsed time.Duration, speed float64) {
 	if speed > 0 {
 		fmt.Fprintf(w, "; median crossing at device speed 1 ≈ %.1f s", r.MedianCrossingS*speed)
 	}
-	fmt.Fprintf(w, "\nwrong decisions: %d\n", r.WrongDecisions)
+	fmt.Fprintf(w, "\nwrong decisions: %d", r.WrongDecisions)
+	if r.Unplanned > 0 {
+		fmt.Fprintf(w, " (and %d crossings whose document was not read, so not judged: see the gates' logs)", r.Unplanned)
+	}
+	fmt.Fprintln(w)
+	if f := r.Faces; f != nil {
+		fmt.Fprintf(w, "face: genuine=%d false_rejects=%d (%.1f %%) impostors=%d accepted=%d attacks=%d accepted=%d median_face_stage_ms=%.0f\n",
+			f.Genuine, f.FalseRejects, 100*f.FNMR, f.Impostors, f.ImpostorsAccepted, f.Attacks, f.AttacksAccepted, f.StageMedianMS)
+		if len(f.FalseRejectsBy) > 0 {
+			fmt.Fprintf(w, "face false rejects by reason: %s\n", counts(f.FalseRejectsBy))
+		}
+	}
+}
+
+// writePlan writes what each traveller is and what the gates should do
+// with them, so a surprising decision can be traced to its photos.
+func writePlan(path string, pop []population.Traveller) error {
+	type entry struct {
+		Document      string                  `json:"document"`
+		Expect        string                  `json:"expect"`
+		Why           string                  `json:"why,omitempty"`
+		Person        string                  `json:"person,omitempty"`
+		Presentation  population.Presentation `json:"presentation,omitempty"`
+		PortraitPhoto string                  `json:"portrait_photo,omitempty"`
+		ShownPhoto    string                  `json:"shown_photo,omitempty"`
+	}
+	out := make([]entry, len(pop))
+	for i, t := range pop {
+		out[i] = entry{t.Fields.DocumentNumber, t.Expect, t.Why, t.Person, t.Presentation, t.PortraitPhoto, t.ShownPhoto}
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// counts prints a tally as "a=1 b=2", sorted by name.
+func counts(m map[string]int) string {
+	keys := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// progress shows a progress bar per step of the face preparation.
+func progress(w io.Writer) func(step string, done, total int) {
+	var bar *progressbar.ProgressBar
+	cur := ""
+	return func(step string, done, total int) {
+		if step != cur || bar == nil {
+			cur = step
+			bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(step),
+				progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond),
+				progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }))
+		}
+		bar.Set(done)
+	}
+}
+
+// faceSource returns the shared LFW folder when the gates can run the face
+// stage (models made, photos there), or says why not and returns "".
+func faceSource(root string, w io.Writer) string {
+	for _, f := range face.ModelFiles() {
+		if _, err := os.Stat(filepath.Join(ModelsDir(root), f)); err != nil {
+			fmt.Fprintln(w, "face models not found (make models): gates run without a camera")
+			return ""
+		}
+	}
+	dir := filepath.Join(sharedTestdata(root), "faces", "lfw")
+	if _, err := os.Stat(dir); err != nil {
+		fmt.Fprintln(w, "shared face photos not found (set AUTOGATE_TESTDATA): gates run without a camera")
+		return ""
+	}
+	return dir
+}
+
+// sharedTestdata is $AUTOGATE_TESTDATA or ../shared/testdata beside the
+// repository.
+func sharedTestdata(root string) string {
+	if dir := os.Getenv("AUTOGATE_TESTDATA"); dir != "" {
+		return dir
+	}
+	return filepath.Join(root, "..", "shared", "testdata")
 }
 
 func stageOrder(name string) int {
@@ -273,11 +405,7 @@ func build(ctx context.Context, root, bin string) error {
 // ($AUTOGATE_TESTDATA or ../shared/testdata beside the repository), so
 // documents carry real faces; nil when the set is absent.
 func sharedFaces(root string) [][]byte {
-	dir := os.Getenv("AUTOGATE_TESTDATA")
-	if dir == "" {
-		dir = filepath.Join(root, "..", "shared", "testdata")
-	}
-	people, _ := filepath.Glob(filepath.Join(dir, "faces", "lfw", "*"))
+	people, _ := filepath.Glob(filepath.Join(sharedTestdata(root), "faces", "lfw", "*"))
 	var out [][]byte
 	for _, p := range people {
 		photos, _ := filepath.Glob(filepath.Join(p, "*.jpg"))

@@ -14,6 +14,8 @@ import (
 
 	"autogate/benchmarks/population"
 	"autogate/internal/testenv"
+	"autogate/internal/wire"
+	"autogate/models/face"
 )
 
 // These tests run central, the broker and gate agents as real processes
@@ -117,9 +119,33 @@ func assertExactlyOnce(t *testing.T, p *Post, pop []population.Traveller) Report
 		t.Fatalf("central differs from the gates: %s", rep.SummaryLine())
 	}
 	if rep.WrongDecisions != 0 {
+		explainWrong(t, p, pop)
 		t.Fatalf("%d crossings decided against the planted faults", rep.WrongDecisions)
 	}
 	return rep
+}
+
+// explainWrong logs what the gates said about each crossing decided
+// against the plan.
+func explainWrong(t *testing.T, p *Post, pop []population.Traveller) {
+	t.Helper()
+	plan := map[string]population.Traveller{}
+	for _, tr := range pop {
+		plan[tr.Fields.DocumentNumber] = tr
+	}
+	for i := range p.gates {
+		cs, _ := p.GateCrossings(context.Background(), i)
+		for _, c := range cs {
+			tr, ok := plan[c.Document.DocumentNumber]
+			if wrong, _ := judge(tr, c); !ok || !wrong {
+				continue
+			}
+			t.Logf("%s: planned %s (%s %s, shown %s) but %s:", c.Document.DocumentNumber, tr.Expect, tr.Why, tr.Presentation, tr.ShownPhoto, c.Decision)
+			for _, ch := range c.Checks {
+				t.Logf("  %s %s %s %v: %s", ch.Name, ch.Result, ch.Reason, ch.Scores, ch.Message)
+			}
+		}
+	}
 }
 
 // travellers generates n travellers with chips issued by the post's PKI,
@@ -196,7 +222,7 @@ func refeed(t *testing.T, p *Post, pop []population.Traveller, gate int) {
 	var batch []map[string]any
 	for j, tr := range pop {
 		if j%len(p.gates) == gate && !docs[tr.Fields.DocumentNumber] {
-			batch = append(batch, map[string]any{"mrz": tr.MRZ, "document": tr.Document})
+			batch = append(batch, feedItem(tr))
 		}
 	}
 	if len(batch) > 0 {
@@ -210,8 +236,8 @@ func refeed(t *testing.T, p *Post, pop []population.Traveller, gate int) {
 // run exits 0.
 func TestSimulatorSummaryLine(t *testing.T) {
 	root, _ := repoRoot()
-	cmd := exec.Command("go", "run", ".", "--gates", "2", "--travellers", "20", "--speed", "0",
-		"--exit-when-done", "--bin", binDir, "--results", t.TempDir())
+	cmd := exec.Command("go", "run", ".", "--gates", "2", "--travellers", "20", "--speed", "0", "--faces=false",
+		"--exit-when-done", "--bin", binDir, "--results", t.TempDir(), "--work", t.TempDir())
 	cmd.Dir = filepath.Join(root, "benchmarks", "post")
 	out, err := cmd.Output()
 	if err != nil {
@@ -253,4 +279,118 @@ func TestPostWithAGateOnRealPCSC(t *testing.T) {
 		}
 	}
 	t.Fatal("the PC/SC gate never passed Passive Authentication")
+}
+
+// Gates with a camera compare each traveller's face with the chip's
+// portrait: genuine travellers pass (bar the odd biometric false reject),
+// impostors are referred for no_match and attacks for presentation_attack,
+// and nothing is lost on the way to central.
+func TestPostFaceStage(t *testing.T) {
+	lfw := testenv.SharedTestdata(t, "faces/lfw")
+	root := testenv.RepoRoot(t)
+	for _, f := range face.ModelFiles() {
+		if _, err := os.Stat(filepath.Join(ModelsDir(root), f)); err != nil {
+			t.Skipf("face model %s not found: run `make models`", filepath.Join(ModelsDir(root), f))
+		}
+	}
+	eng, err := face.Load(face.Config{Dir: ModelsDir(root), Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	p := newPost(t, 2, 10, false, func(p *Post) { p.Faces = true })
+	o := population.DefaultOptions(time.Now())
+	o.Seed, o.ExpiredShare = 3, 0
+	pop := population.Generate(12, o)
+	cast := &population.Faces{Dir: lfw, Detector: eng, ImpostorShare: 0.2, AttackShare: 0.2, MinQuality: 0.5, Seed: 3}
+	if err := cast.AssignPeople(pop); err != nil {
+		t.Fatal(err)
+	}
+	pki, err := p.PKI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := population.IssueDocuments(pop, population.Chips{PKI: pki, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cast.Present(pop); err != nil {
+		t.Fatal(err)
+	}
+	t.Log(population.Describe(pop))
+	if _, err := p.Feed(context.Background(), pop); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "every traveller through", 180*time.Second, func() bool { n, _ := recordedAtGates(t, p); return n >= len(pop) })
+	rep := assertExactlyOnce(t, p, pop)
+	f := rep.Faces
+	if f == nil {
+		t.Fatal("no face report for travellers with faces")
+	}
+	t.Logf("face: %+v", *f)
+	if f.Impostors < 2 || f.Attacks < 2 || f.Genuine+f.Impostors+f.Attacks != len(pop) {
+		t.Fatalf("want ≥ 2 impostors and ≥ 2 attacks among %d travellers: %+v", len(pop), *f)
+	}
+	if f.ImpostorReasons["no_match"] != f.Impostors {
+		t.Fatalf("impostors referred for %v, want no_match for all %d", f.ImpostorReasons, f.Impostors)
+	}
+	if f.AttackReasons["presentation_attack"] != f.Attacks {
+		t.Fatalf("attacks referred for %v, want presentation_attack for all %d", f.AttackReasons, f.Attacks)
+	}
+	if 2*f.GenuinePassed < f.Genuine {
+		t.Fatalf("%d of %d genuine travellers passed (false rejects %v)", f.GenuinePassed, f.Genuine, f.FalseRejectsBy)
+	}
+	// The face stage ran on every crossing, and said why it decided.
+	for i := range p.gates {
+		cs, err := p.GateCrossings(context.Background(), i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cs {
+			if _, ran := faceMS(c); !ran {
+				t.Fatalf("crossing %s of %s has no face check: %+v", c.ID, c.Document.DocumentNumber, c.Checks)
+			}
+		}
+	}
+}
+
+// The plan decides what is a wrong decision and what a biometric false
+// reject.
+func TestJudgeBiometricFalseRejectsApart(t *testing.T) {
+	refer := func(reasons ...string) wire.Crossing {
+		c := wire.Crossing{Decision: wire.DecisionRefer}
+		for _, r := range reasons {
+			c.Checks = append(c.Checks, wire.Check{Name: "x", Result: wire.ResultRefer, Reason: r})
+		}
+		return c
+	}
+	pass := wire.Crossing{Decision: wire.DecisionPass}
+	genuine := population.Traveller{Expect: "pass", Presentation: population.Genuine}
+	expired := population.Traveller{Expect: "refer", Why: "document_expired", Presentation: population.Genuine}
+	impostor := population.Traveller{Expect: "refer", Why: population.WhyImpostor, Presentation: population.Impostor}
+	noFaces := population.Traveller{Expect: "pass"}
+	for _, c := range []struct {
+		name        string
+		t           population.Traveller
+		c           wire.Crossing
+		wrong       bool
+		falseReject string
+	}{
+		{"genuine passed", genuine, pass, false, ""},
+		{"genuine, no match", genuine, refer("no_match"), false, "no_match"},
+		{"genuine, low quality then no match", genuine, refer("low_quality", "no_match"), false, "low_quality"},
+		{"genuine, no portrait", genuine, refer("no_reference"), true, ""},
+		{"genuine, biometric and a document fault", genuine, refer("no_match", "document_expired"), true, ""},
+		{"genuine, referred without a reason", genuine, refer(), true, ""},
+		{"expired, referred", expired, refer("document_expired"), false, ""},
+		{"expired, passed", expired, pass, true, ""},
+		{"impostor referred", impostor, refer("no_match"), false, ""},
+		{"impostor for another reason", impostor, refer("low_quality"), false, ""},
+		{"impostor passed", impostor, pass, true, ""},
+		{"no camera, no match", noFaces, refer("no_match"), true, ""},
+	} {
+		wrong, fr := judge(c.t, c.c)
+		if wrong != c.wrong || fr != c.falseReject {
+			t.Errorf("%s: wrong %v false reject %q, want %v %q", c.name, wrong, fr, c.wrong, c.falseReject)
+		}
+	}
 }

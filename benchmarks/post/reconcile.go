@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"autogate/benchmarks/population"
 	"autogate/internal/wire"
@@ -22,8 +23,14 @@ type Report struct {
 	Passed     int `json:"passed"`
 	Referred   int `json:"referred"`
 	// WrongDecisions counts crossings whose decision differs from what the
-	// population planted (an expired document that passed, say).
-	WrongDecisions  int                `json:"wrong_decisions"`
+	// population planted (an expired document that passed, an impostor
+	// who passed), except genuine travellers referred for biometric
+	// reasons only: those are counted in Faces.
+	WrongDecisions int `json:"wrong_decisions"`
+	// Unplanned counts crossings whose document number no traveller has
+	// (the document was not read): they cannot be judged.
+	Unplanned       int                `json:"unplanned"`
+	Faces           *FaceReport        `json:"faces,omitempty"`
 	MedianCrossingS float64            `json:"median_crossing_s"`
 	P95SoftwareMS   float64            `json:"p95_software_ms"`
 	StageMedianMS   map[string]float64 `json:"stage_median_ms"`
@@ -40,13 +47,128 @@ type GateReport struct {
 	Referred  int    `json:"referred"`
 }
 
+// FaceReport is how the face stage did, by what the camera was shown.
+type FaceReport struct {
+	// Genuine counts the crossings of genuine travellers nothing else was
+	// planted on; FalseRejects those of them referred for biometric
+	// reasons only (by reason: the first biometric referral), FNMR their
+	// share — a false non-match rate of the whole face stage (capture,
+	// liveness and comparison).
+	Genuine        int            `json:"genuine"`
+	GenuinePassed  int            `json:"genuine_passed"`
+	FalseRejects   int            `json:"false_rejects"`
+	FalseRejectsBy map[string]int `json:"false_rejects_by_reason"`
+	FNMR           float64        `json:"fnmr"`
+	// Impostors and attacks, and how many of them passed (each one a
+	// wrong decision: a security failure); Reasons why they were referred.
+	Impostors         int            `json:"impostors"`
+	ImpostorsAccepted int            `json:"impostors_accepted"`
+	ImpostorReasons   map[string]int `json:"impostor_reasons"`
+	Attacks           int            `json:"attacks"`
+	AttacksAccepted   int            `json:"attacks_accepted"`
+	AttackReasons     map[string]int `json:"attack_reasons"`
+	// StageMedianMS is the median time of the face checks of a crossing
+	// (capture, liveness, comparison) where they ran.
+	StageMedianMS float64 `json:"stage_median_ms"`
+}
+
+// biometric are the face stage's referral reasons that can fall on a
+// genuine traveller: a false reject, not a wrong decision.
+var biometric = map[string]bool{
+	"no_match": true, "low_quality": true, "no_face": true, "presentation_attack": true, "multiple_faces": true,
+}
+
+// referReasons lists the reasons of a crossing's referring checks.
+func referReasons(c wire.Crossing) []string {
+	var out []string
+	for _, ch := range c.Checks {
+		if ch.Result != wire.ResultPass && ch.Reason != "" {
+			out = append(out, ch.Reason)
+		}
+	}
+	return out
+}
+
+// faceMS is the time of a crossing's face checks (false when none ran).
+func faceMS(c wire.Crossing) (float64, bool) {
+	var ms float64
+	ran := false
+	for _, ch := range c.Checks {
+		if strings.HasPrefix(ch.Name, "face_") {
+			ms += ch.DurationMS
+			ran = true
+		}
+	}
+	return ms, ran
+}
+
+// judge compares a crossing with the plan: wrong is a decision against
+// it, falseReject a genuine traveller referred for biometric reasons only
+// (reason: the first of them).
+func judge(t population.Traveller, c wire.Crossing) (wrong bool, falseReject string) {
+	if c.Decision == t.Expect {
+		return false, ""
+	}
+	if t.Presentation != population.Genuine || c.Decision != wire.DecisionRefer {
+		return true, ""
+	}
+	reasons := referReasons(c)
+	for _, r := range reasons {
+		if !biometric[r] {
+			return true, ""
+		}
+	}
+	if len(reasons) == 0 {
+		return true, ""
+	}
+	return false, reasons[0]
+}
+
+// add counts one crossing of a traveller with a face.
+func (f *FaceReport) add(t population.Traveller, c wire.Crossing, falseReject string) {
+	passed := c.Decision == wire.DecisionPass
+	switch {
+	case t.Presentation == population.Genuine && t.Why == "":
+		f.Genuine++
+		if passed {
+			f.GenuinePassed++
+		}
+		if falseReject != "" {
+			f.FalseRejects++
+			f.FalseRejectsBy[falseReject]++
+		}
+	case t.Presentation == population.Impostor:
+		f.Impostors++
+		if passed {
+			f.ImpostorsAccepted++
+		}
+		for _, r := range referReasons(c) {
+			f.ImpostorReasons[r]++
+		}
+	case t.Presentation.Attack():
+		f.Attacks++
+		if passed {
+			f.AttacksAccepted++
+		}
+		for _, r := range referReasons(c) {
+			f.AttackReasons[r]++
+		}
+	}
+}
+
 // Reconcile reads every gate's store and central's API and compares them.
 func (s *Post) Reconcile(ctx context.Context, ts []population.Traveller) (Report, error) {
 	r := Report{Travellers: len(ts), StageMedianMS: map[string]float64{}}
-	expect := map[string]string{}
+	plan := map[string]population.Traveller{}
+	faces := false
 	for _, t := range ts {
-		expect[t.Fields.DocumentNumber] = t.Expect
+		plan[t.Fields.DocumentNumber] = t
+		faces = faces || t.Presentation != ""
 	}
+	if faces {
+		r.Faces = &FaceReport{FalseRejectsBy: map[string]int{}, ImpostorReasons: map[string]int{}, AttackReasons: map[string]int{}}
+	}
+	var faceTimes []float64
 	var software []float64
 	stages := map[string][]float64{}
 	for i, g := range s.gates {
@@ -78,8 +200,19 @@ func (s *Post) Reconcile(ctx context.Context, ts []population.Traveller) (Report
 			} else {
 				gr.Referred++
 			}
-			if want, ok := expect[c.Document.DocumentNumber]; ok && want != c.Decision {
-				r.WrongDecisions++
+			if t, ok := plan[c.Document.DocumentNumber]; ok {
+				wrong, falseReject := judge(t, c)
+				if wrong {
+					r.WrongDecisions++
+				}
+				if r.Faces != nil {
+					r.Faces.add(t, c, falseReject)
+				}
+			} else {
+				r.Unplanned++
+			}
+			if ms, ok := faceMS(c); ok {
+				faceTimes = append(faceTimes, ms)
 			}
 			d := c.EndedAt.Sub(c.StartedAt).Seconds()
 			r.CrossingSeconds = append(r.CrossingSeconds, d)
@@ -104,6 +237,12 @@ func (s *Post) Reconcile(ctx context.Context, ts []population.Traveller) (Report
 	}
 	r.MedianCrossingS = quantile(r.CrossingSeconds, 0.5)
 	r.P95SoftwareMS = quantile(software, 0.95)
+	if r.Faces != nil {
+		r.Faces.StageMedianMS = quantile(faceTimes, 0.5)
+		if r.Faces.Genuine > 0 {
+			r.Faces.FNMR = float64(r.Faces.FalseRejects) / float64(r.Faces.Genuine)
+		}
+	}
 	for name, v := range stages {
 		r.StageMedianMS[name] = quantile(v, 0.5)
 	}

@@ -24,7 +24,7 @@ const MaxTimingMS = 600_000
 const maxProfileBytes = 1 << 20
 
 // drivers names the driver implementations a profile may select.
-var drivers = []string{DriverSim, DriverSerial, DriverSerialSim, DriverPCSC, DriverVPCDSim}
+var drivers = []string{DriverSim, DriverSerial, DriverSerialSim, DriverPCSC, DriverVPCDSim, DriverV4L2}
 
 // timingKeys lists, per kind, the [timing] keys a profile must have.
 var timingKeys = map[Kind][]string{
@@ -314,6 +314,9 @@ func (p Profile) problems() []*FieldError {
 	}
 	if (p.Device.Driver == DriverPCSC || p.Device.Driver == DriverVPCDSim) && kindOK && p.Device.Kind != KindChipReader {
 		fail("device.driver", "driver %q drives chip readers only; a %s uses driver %q", p.Device.Driver, p.Device.Kind, DriverSim)
+	}
+	if p.Device.Driver == DriverV4L2 && kindOK && p.Device.Kind != KindCamera {
+		fail("device.driver", "driver %q drives cameras only; a %s uses driver %q", p.Device.Driver, p.Device.Kind, DriverSim)
 	}
 	for _, k := range sortedKeys(p.Settings) {
 		switch v := p.Settings[k].(type) {

@@ -26,6 +26,9 @@ const (
 	// plugged into pcscd through vsmartcard's vpcd: the real PC/SC stack,
 	// no hardware.
 	DriverVPCDSim = "vpcd-sim"
+	// DriverV4L2 selects a real face camera through V4L2 (USB/UVC), read
+	// with pion/mediadevices' camera driver; settings.device names it.
+	DriverV4L2 = "v4l2"
 )
 
 // Framings of serial document readers: the byte protocol the reader emits

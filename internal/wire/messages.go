@@ -80,6 +80,9 @@ type Check struct {
 	Reason     string  `json:"reason,omitempty"`  // stable code, e.g. "document_expired"
 	Message    string  `json:"message,omitempty"` // for the officer
 	DurationMS float64 `json:"duration_ms"`
+	// Scores are the figures behind the result, e.g. the face comparison's
+	// "face_score" and "face_threshold" or the "pad_score" (finite numbers).
+	Scores map[string]float64 `json:"scores,omitempty"`
 }
 
 // Stage is one timed stage of the crossing flow.

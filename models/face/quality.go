@@ -11,28 +11,31 @@ import (
 // [0, 1] and Problems names what a capture guide should tell the traveller.
 type Quality struct {
 	// InterEyePx is the distance between the eye centres in image pixels.
-	InterEyePx float64
+	InterEyePx float64 `json:"inter_eye_px"`
 	// Sharpness is the variance of the Laplacian of the grey 112 px
 	// aligned face (so it does not depend on the face's size in the image).
-	Sharpness float64
+	Sharpness float64 `json:"sharpness"`
 	// Brightness and Contrast are the mean and standard deviation of the
 	// grey aligned face, 0–255.
-	Brightness, Contrast float64
+	Brightness float64 `json:"brightness"`
+	Contrast   float64 `json:"contrast"`
 	// Head pose estimated from the landmarks, in degrees: yaw positive
 	// when the nose points to the image right, pitch positive when the
 	// face looks down, roll positive when the eye line turns clockwise.
-	YawDeg, PitchDeg, RollDeg float64
+	YawDeg   float64 `json:"yaw_deg"`
+	PitchDeg float64 `json:"pitch_deg"`
+	RollDeg  float64 `json:"roll_deg"`
 	// EyeOpenness is the mean eye aspect ratio of the two eyes (eyelid
 	// gap over eye width): about 0.3 open, below 0.15 closed.
-	EyeOpenness float64
+	EyeOpenness float64 `json:"eye_openness"`
 	// Score is 1 for an ideal capture: each measure scores 1 in its good
 	// range and falls linearly to 0 at its limit, and Score is the lowest
 	// of them.
-	Score float64
+	Score float64 `json:"score"`
 	// Problems names every measure out of its acceptable range:
 	// too_small, blurred, dark, overexposed, low_contrast, pose,
 	// eyes_closed.
-	Problems []string
+	Problems []string `json:"problems"`
 }
 
 // Limits of the quality measures. A measure beyond its limit is a

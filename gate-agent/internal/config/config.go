@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -22,6 +23,7 @@ type Gate struct {
 	Central    CentralSection `toml:"central"`
 	Devices    Devices        `toml:"devices"`
 	Chip       ChipSection    `toml:"chip"`
+	Face       FaceSection    `toml:"face"`
 	Simulation Simulation     `toml:"simulation"`
 	Policy     Policy         `toml:"policy"`
 
@@ -78,6 +80,35 @@ type ChipSection struct {
 	TimeoutS int `toml:"timeout_s"`
 }
 
+// FaceSection configures the face stage (when a camera is configured): the
+// live capture is compared with the chip's portrait (DG2).
+type FaceSection struct {
+	// ModelsDir holds the converted ONNX face models (`make models`). Like
+	// data_dir, a relative path is taken from the agent's working directory.
+	ModelsDir string `toml:"models_dir"`
+	// Level is the security level: the false-match rate the threshold was
+	// calibrated for, "1%", "0.1%" (default) or "0.01%".
+	Level string `toml:"level"`
+	// Threads is the number of threads the face models may use (0: OpenCV's
+	// default, all cores).
+	Threads int `toml:"threads"`
+	// BurstFrames is the number of frames of one capture burst: the best is
+	// compared, all of them feed liveness.
+	BurstFrames int `toml:"burst_frames"`
+	// CaptureTimeoutS bounds the whole capture, retries included (BSI
+	// TR-03121: face capture with liveness within 10 s).
+	CaptureTimeoutS int `toml:"capture_timeout_s"`
+	// MinQuality refers captures whose best frame scores lower (0–1).
+	MinQuality *float64 `toml:"min_quality"`
+	// PADThreshold refers captures whose presentation-attack score is this
+	// high or higher (0 bona fide … 1 attack).
+	PADThreshold *float64 `toml:"pad_threshold"`
+	// Liveness is "passive" (default: the traveller just looks at the
+	// camera) or "challenge" (the gate's display asks for a small head
+	// turn, which a moved print cannot fake).
+	Liveness string `toml:"liveness"`
+}
+
 // Simulation configures simulated devices.
 type Simulation struct {
 	// Speed divides simulated device delays: 1 real time, 10 ten times faster,
@@ -105,7 +136,17 @@ const (
 	DefaultConnectTimeS = 10
 	DefaultHTTP         = "127.0.0.1:9101"
 	DefaultChipTimeoutS = 15
+
+	DefaultFaceModelsDir       = "models/cache/onnx"
+	DefaultFaceLevel           = "0.1%"
+	DefaultFaceBurstFrames     = 30
+	DefaultFaceCaptureTimeoutS = 10
+	DefaultFaceMinQuality      = 0.3
+	DefaultFacePADThreshold    = 0.5
 )
+
+// FaceLevels are the security levels the face thresholds are calibrated for.
+var FaceLevels = []string{"1%", "0.1%", "0.01%"}
 
 // Error lists every problem found in a gate file.
 type Error struct {
@@ -196,7 +237,31 @@ func (g *Gate) applyDefaults() {
 	if g.Chip.TimeoutS == 0 {
 		g.Chip.TimeoutS = DefaultChipTimeoutS
 	}
+	f := &g.Face
+	if f.ModelsDir == "" {
+		f.ModelsDir = DefaultFaceModelsDir
+	}
+	if f.Level == "" {
+		f.Level = DefaultFaceLevel
+	}
+	if f.BurstFrames == 0 {
+		f.BurstFrames = DefaultFaceBurstFrames
+	}
+	if f.CaptureTimeoutS == 0 {
+		f.CaptureTimeoutS = DefaultFaceCaptureTimeoutS
+	}
+	if f.MinQuality == nil {
+		f.MinQuality = ptr(DefaultFaceMinQuality)
+	}
+	if f.PADThreshold == nil {
+		f.PADThreshold = ptr(DefaultFacePADThreshold)
+	}
+	if f.Liveness == "" {
+		f.Liveness = "passive"
+	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func (g *Gate) validate() []string {
 	var p []string
@@ -280,6 +345,28 @@ func (g *Gate) validate() []string {
 	}
 	if g.Policy.MinValidityDays < 0 {
 		add("policy.min_validity_days", "%d: must be ≥ 0", g.Policy.MinValidityDays)
+	}
+	f := g.Face
+	if !slices.Contains(FaceLevels, f.Level) {
+		add("face.level", "%q: must be one of %s (the false-match rate the threshold holds)", f.Level, strings.Join(FaceLevels, ", "))
+	}
+	if f.Threads < 0 || f.Threads > 64 {
+		add("face.threads", "%d: must be 0 (OpenCV's default) to 64", f.Threads)
+	}
+	if f.BurstFrames < 1 || f.BurstFrames > 60 {
+		add("face.burst_frames", "%d: must be 1 to 60", f.BurstFrames)
+	}
+	if f.CaptureTimeoutS < 1 || f.CaptureTimeoutS > 60 {
+		add("face.capture_timeout_s", "%d: must be 1 to 60", f.CaptureTimeoutS)
+	}
+	if q := *f.MinQuality; !(q >= 0 && q <= 1) {
+		add("face.min_quality", "%v: must be between 0 and 1", q)
+	}
+	if f.Liveness != "passive" && f.Liveness != "challenge" {
+		add("face.liveness", "%q: must be \"passive\" or \"challenge\"", f.Liveness)
+	}
+	if t := *f.PADThreshold; !(t > 0 && t <= 1) {
+		add("face.pad_threshold", "%v: must be above 0 and at most 1 (0 would refer everyone)", t)
 	}
 	return p
 }

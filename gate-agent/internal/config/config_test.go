@@ -58,6 +58,14 @@ speed = -2.0
 [policy]
 document_codes = ["P", "passport"]
 min_validity_days = -3
+[face]
+level = "0.5%"
+threads = -1
+burst_frames = 500
+capture_timeout_s = -4
+min_quality = 1.5
+pad_threshold = 0.0
+liveness = "psychic"
 `
 	_, err := Parse(path, []byte(src))
 	var ce *Error
@@ -66,7 +74,8 @@ min_validity_days = -3
 	}
 	for _, key := range []string{"gate.id", "gate.post", "gate.direction", "agent.http", "agent.log_level",
 		"central.broker", "central.heartbeat_s", "devices.docreader.profile", "devices.gatectl",
-		"simulation.speed", "policy.document_codes[1]", "policy.min_validity_days"} {
+		"simulation.speed", "policy.document_codes[1]", "policy.min_validity_days",
+		"face.level", "face.threads", "face.burst_frames", "face.capture_timeout_s", "face.min_quality", "face.pad_threshold", "face.liveness"} {
 		found := false
 		for _, p := range ce.Problems {
 			if strings.HasPrefix(p, key+":") {

@@ -22,6 +22,9 @@ type Input struct {
 	// Device runs one device call, counting its time as device time (not
 	// software time) in the crossing record.
 	Device func(call func() error) error
+	// Portrait is the chip's verified portrait, set by the chip check and
+	// awaited by the face check (nil when the gate reads no chip).
+	Portrait *Portrait
 }
 
 // device runs call through in.Device when set.

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -38,11 +39,22 @@ type chipCheck struct {
 
 func (c *chipCheck) Name() string { return "chip" }
 
+// givesPortrait marks the chip check as the source of Input.Portrait.
+func (c *chipCheck) givesPortrait() {}
+
+// portraitSource is a check that resolves Input.Portrait.
+type portraitSource interface{ givesPortrait() }
+
 // noChipWait is how long a document that need not carry a chip is given to
 // answer before the gate goes on without it.
 const noChipWait = 1500 * time.Millisecond
 
-func (c *chipCheck) Run(ctx context.Context, in Input) []wire.Check {
+func (c *chipCheck) Run(ctx context.Context, in Input) (checks []wire.Check) {
+	// Whatever happens, the face check learns whether there is a verified
+	// portrait (a deferred Set runs even when the check panics).
+	portraitErr := errors.New("the chip was not read")
+	var portrait []byte
+	defer func() { in.Portrait.Set(portrait, portraitErr) }()
 	if !in.MRZ.Valid {
 		// Without a verified MRZ there are no keys; the mrz check refers.
 		return []wire.Check{refer("chip", inspect.ReasonBadMRZ, "chip not read: the printed MRZ does not verify")}
@@ -73,6 +85,15 @@ func (c *chipCheck) Run(ctx context.Context, in Input) []wire.Check {
 	}
 	defer chip.Close()
 	r := inspect.Read(ctx, timedChip{chip, in}, inspect.Options{Printed: in.MRZ, Trust: c.store})
+	switch {
+	case !r.OK:
+		portraitErr = fmt.Errorf("the chip did not verify (%s)", strings.Join(r.Reasons(), ", "))
+	case r.Face == nil:
+		portraitErr = errors.New("the chip holds no face image")
+	default:
+		// r.OK: Passive Authentication verified every data group read, DG2 included.
+		portrait, portraitErr = r.Face.Data, nil
+	}
 	return chipChecks(r)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -172,6 +173,9 @@ func (f *Flow) Once(ctx context.Context) (wire.Crossing, error) {
 		now := time.Now()
 		fixed, corrections := mrz.Correct(lines, now)
 		in = Input{Lines: fixed, Now: now, MRZ: mrz.Parse(fixed, now), Corrections: corrections, Device: x.clock.device}
+		if slices.ContainsFunc(f.opts.Checks, func(c Check) bool { _, ok := c.(portraitSource); return ok }) {
+			in.Portrait = NewPortrait()
+		}
 		if len(corrections) > 0 {
 			f.log.Info("MRZ OCR confusions corrected", "crossing", x.c.ID, "corrections", len(corrections))
 		}

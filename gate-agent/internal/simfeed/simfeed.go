@@ -1,9 +1,13 @@
 package simfeed
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	_ "image/jpeg" // face frames
+	_ "image/png"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -21,7 +25,16 @@ type Traveller struct {
 	Tailgate bool `json:"tailgate,omitempty"`
 	// Document is the travel document's chip (nil: a document without one).
 	Document *vdoc.Document `json:"document,omitempty"`
+	// Face is what the camera sees while the traveller stands in the lane:
+	// JPEG or PNG frames, played in a loop (none: an empty lane).
+	Face [][]byte `json:"face,omitempty"`
 }
+
+// MaxFaceFrames bounds one traveller's frames.
+const MaxFaceFrames = 64
+
+// maxFramePixels bounds a decoded frame: a 4K camera's frame.
+const maxFramePixels = 3840 * 2160
 
 // Status reports the feed's progress.
 type Status struct {
@@ -43,10 +56,16 @@ type ChipPresenter interface {
 	Remove()
 }
 
+// CameraPresenter is a simulated camera the feed shows the traveller to.
+type CameraPresenter interface {
+	Show(frames []image.Image)
+}
+
 // Feed queues travellers and plays them into the lane.
 type Feed struct {
 	reader Presenter
 	chip   ChipPresenter
+	camera CameraPresenter
 	lane   *gatectl.Sim
 	log    *slog.Logger
 
@@ -67,6 +86,9 @@ func New(reader Presenter, lane *gatectl.Sim, log *slog.Logger) *Feed {
 
 // SetChipReader makes the feed lay each traveller's chip on the reader.
 func (f *Feed) SetChipReader(c ChipPresenter) { f.chip = c }
+
+// SetCamera makes the feed show each traveller's face to the camera.
+func (f *Feed) SetCamera(c CameraPresenter) { f.camera = c }
 
 // Add queues travellers.
 func (f *Feed) Add(ts ...Traveller) {
@@ -138,6 +160,7 @@ func (f *Feed) Run(ctx context.Context) error {
 		f.admitted++
 		f.mu.Unlock()
 		f.presentChip(t)
+		f.showFace(t)
 		f.reader.Present(t.MRZ)
 	}
 }
@@ -158,6 +181,32 @@ func (f *Feed) presentChip(t Traveller) {
 		return
 	}
 	f.chip.Present(chip)
+}
+
+// showFace shows the traveller's frames to the camera (the empty lane
+// when there are none or none decodes).
+func (f *Feed) showFace(t Traveller) {
+	if f.camera == nil {
+		return
+	}
+	frames := make([]image.Image, 0, len(t.Face))
+	for i, b := range t.Face {
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+		if err == nil && cfg.Width*cfg.Height > maxFramePixels {
+			err = fmt.Errorf("%d×%d pixels, at most %d", cfg.Width, cfg.Height, maxFramePixels)
+		}
+		if err != nil {
+			f.log.Warn("traveller's face frame refused; skipped", "frame", i, "err", err)
+			continue
+		}
+		img, _, err := image.Decode(bytes.NewReader(b))
+		if err != nil {
+			f.log.Warn("traveller's face frame does not decode; skipped", "frame", i, "err", err)
+			continue
+		}
+		frames = append(frames, img)
+	}
+	f.camera.Show(frames)
 }
 
 // recordGrace bounds the wait for the previous crossing's record once the
@@ -192,7 +241,7 @@ func (f *Feed) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /sim/travellers", func(w http.ResponseWriter, r *http.Request) {
 		var ts []Traveller
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<20))
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 256<<20))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&ts); err != nil {
 			http.Error(w, fmt.Sprintf("want a JSON array of travellers {\"mrz\":[lines],\"tailgate\":bool}: %v", err), http.StatusBadRequest)
@@ -201,6 +250,10 @@ func (f *Feed) Handler() http.Handler {
 		for i, t := range ts {
 			if len(t.MRZ) < 2 || len(t.MRZ) > 3 {
 				http.Error(w, fmt.Sprintf("traveller %d: mrz must have 2 or 3 lines, has %d", i, len(t.MRZ)), http.StatusBadRequest)
+				return
+			}
+			if len(t.Face) > MaxFaceFrames {
+				http.Error(w, fmt.Sprintf("traveller %d: %d face frames, at most %d", i, len(t.Face), MaxFaceFrames), http.StatusBadRequest)
 				return
 			}
 		}
