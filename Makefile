@@ -29,7 +29,8 @@ FUZZ_SMOKE := \
 	./models/convert/tfjs:FuzzDecode \
 	./models/convert/tfjsgraph:FuzzParse \
 	./models/convert/tflite:FuzzReadTFLite \
-	./models/face:FuzzDecideImage
+	./models/face:FuzzDecideImage \
+	./drivers/camera:FuzzDecodeFrame
 FUZZ_SMOKE_TIME ?= 3s
 
 all: build
