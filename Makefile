@@ -71,7 +71,8 @@ MODELS_ARGS ?=
 # config) the first time.
 ONNX_DIR := models/cache/onnx
 ONNX     := $(ONNX_DIR)/blazeface.onnx $(ONNX_DIR)/face_landmark_68.onnx $(ONNX_DIR)/dlib_resnet.onnx \
-            $(ONNX_DIR)/mobilefacenet.onnx $(ONNX_DIR)/fr_feature.onnx
+            $(ONNX_DIR)/mobilefacenet.onnx $(ONNX_DIR)/fr_feature.onnx \
+            $(ONNX_DIR)/antispoof.onnx $(ONNX_DIR)/liveness.onnx
 FETCHED  := models/cache/.fetched
 
 models: deps $(FETCHED) $(ONNX)
@@ -83,6 +84,10 @@ $(FETCHED): models/manifest.toml
 
 $(ONNX_DIR)/blazeface.onnx: $(FETCHED) $(wildcard models/convert/tfjsgraph/*.go models/convert/tfjs/*.go models/onnx/*.go)
 	$(GO) run ./models/cmd/convert-tfjs-graph models/cache/human-models/package/models/blazeface.json $@
+
+# human-models' PAD nets: converted and measured (models/cmd/pad-models-eval), not used by the gate.
+$(ONNX_DIR)/antispoof.onnx $(ONNX_DIR)/liveness.onnx: $(ONNX_DIR)/%.onnx: $(FETCHED) $(wildcard models/convert/tfjsgraph/*.go models/convert/tfjs/*.go models/onnx/*.go)
+	$(GO) run ./models/cmd/convert-tfjs-graph models/cache/human-models/package/models/$*.json $@
 
 $(ONNX_DIR)/face_landmark_68.onnx: $(FETCHED) $(wildcard models/convert/faceapi/*.go models/convert/tfjs/*.go models/onnx/*.go)
 	$(GO) run ./models/cmd/convert-faceapi --net landmark68 \

@@ -38,6 +38,7 @@ var Supported = []string{
 	"Placeholder", "Const", "Identity",
 	"Conv2D", "_FusedConv2D", "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative",
 	"AddV2", "Add", "Relu", "Relu6", "MaxPool", "Pad", "Reshape",
+	"Mul", "MatMul", "_FusedMatMul", "Sigmoid", "Softmax",
 }
 
 // value is a converted TF tensor: its ONNX name and TF shape. A 4-D value
@@ -239,7 +240,17 @@ func (c *converter) node(n *Node) error {
 	case "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative":
 		v, err = c.conv(n, true)
 	case "AddV2", "Add":
-		v, err = c.add(n)
+		v, err = c.binary(n, c.b.Add)
+	case "Mul":
+		v, err = c.binary(n, c.b.Mul)
+	case "MatMul", "_FusedMatMul":
+		v, err = c.matMul(n)
+	case "Sigmoid":
+		if v, err = c.act(n, 0); err == nil {
+			v.name = c.b.Sigmoid(v.name)
+		}
+	case "Softmax":
+		v, err = c.softmax(n)
 	case "Relu", "Relu6":
 		if v, err = c.act(n, 0); err == nil {
 			if n.Op == "Relu" {
@@ -423,6 +434,17 @@ func (c *converter) actWithInts(n *Node) (value, tfjs.Tensor, error) {
 	return x, t, err
 }
 
+// actWithFloats reads the (activation, float32 constant) inputs of the
+// convolutions and MatMul.
+func (c *converter) actWithFloats(n *Node) (value, tfjs.Tensor, error) {
+	x, err := c.act(n, 0)
+	if err != nil {
+		return value{}, tfjs.Tensor{}, err
+	}
+	w, err := c.floatConst(n, 1)
+	return x, w, err
+}
+
 // initializer adds a float initializer once per TF constant and layout.
 func (c *converter) initializer(tfName, layout string, dims []int64, data []float32) string {
 	key := tfName + "/" + layout
@@ -489,11 +511,7 @@ func window(n *Node, in []int64, kernel, strides, dil [2]int64) (pads []int64, o
 
 // conv maps Conv2D / _FusedConv2D and the depthwise convolutions.
 func (c *converter) conv(n *Node, depthwise bool) (value, error) {
-	x, err := c.act(n, 0)
-	if err != nil {
-		return value{}, err
-	}
-	w, err := c.floatConst(n, 1)
+	x, w, err := c.actWithFloats(n)
 	if err != nil {
 		return value{}, err
 	}
@@ -537,46 +555,54 @@ func (c *converter) conv(n *Node, depthwise bool) (value, error) {
 	if err := checkShape(out.shape); err != nil {
 		return value{}, err
 	}
+	err = c.fused(n, &out, outC, []int64{outC, 1, 1}, func(bias string) string { return c.b.Conv(x.name, wname, bias, p) })
+	return out, err
+}
+
+// fused builds a node with node(bias) — bias "" when the op has no
+// fused_ops — and applies the fused BiasAdd's activation (Relu, Relu6, or
+// Prelu when slopeDims gives the ONNX shape of its alpha; nil refuses it).
+func (c *converter) fused(n *Node, out *value, outC int64, slopeDims []int64, node func(bias string) string) error {
 	ops := n.attrStrings("fused_ops")
 	if len(ops) == 0 {
 		if len(dataInputs(n)) > 2 {
-			return value{}, fmt.Errorf("has %d inputs but no fused_ops", len(dataInputs(n)))
+			return fmt.Errorf("has %d inputs but no fused_ops", len(dataInputs(n)))
 		}
-		out.name = c.b.Conv(x.name, wname, "", p)
-		return out, nil
+		out.name = node("")
+		return nil
 	}
 	if ops[0] != "BiasAdd" || len(ops) > 2 {
-		return value{}, fmt.Errorf("fused_ops %q: only BiasAdd optionally followed by Relu, Relu6 or Prelu is supported", ops)
+		return fmt.Errorf("fused_ops %q: only BiasAdd optionally followed by Relu, Relu6 or Prelu is supported", ops)
 	}
 	b, err := c.floatConst(n, 2)
 	if err != nil {
-		return value{}, err
+		return err
 	}
 	if int64(len(b.Float)) != outC {
-		return value{}, fmt.Errorf("bias %q has %d values for %d output channels", b.Name, len(b.Float), outC)
+		return fmt.Errorf("bias %q has %d values for %d output channels", b.Name, len(b.Float), outC)
 	}
-	out.name = c.b.Conv(x.name, wname, c.initializer(b.Name, "bias", []int64{outC}, b.Float), p)
+	out.name = node(c.initializer(b.Name, "bias", []int64{outC}, b.Float))
 	if len(ops) == 1 {
-		return out, nil
+		return nil
 	}
-	switch ops[1] {
-	case "Relu":
+	switch {
+	case ops[1] == "Relu":
 		out.name = c.b.Relu(out.name)
-	case "Relu6":
+	case ops[1] == "Relu6":
 		out.name = c.b.Clip(out.name, 0, 6)
-	case "Prelu":
+	case ops[1] == "Prelu" && slopeDims != nil:
 		a, err := c.floatConst(n, 3)
 		if err != nil {
-			return value{}, err
+			return err
 		}
 		if int64(len(a.Float)) != outC {
-			return value{}, fmt.Errorf("PReLU alpha %q has %d values for %d channels", a.Name, len(a.Float), outC)
+			return fmt.Errorf("PReLU alpha %q has %d values for %d channels", a.Name, len(a.Float), outC)
 		}
-		out.name = c.b.PRelu(out.name, c.initializer(a.Name, "slope", []int64{outC, 1, 1}, a.Float))
+		out.name = c.b.PRelu(out.name, c.initializer(a.Name, "slope", slopeDims, a.Float))
 	default:
-		return value{}, fmt.Errorf("fused activation %q: only Relu, Relu6 and Prelu are supported", ops[1])
+		return fmt.Errorf("fused activation %q: only Relu, Relu6 and Prelu are supported", ops[1])
 	}
-	return out, nil
+	return nil
 }
 
 // permute transposes a dense array of the given dims: output axis k is
@@ -640,9 +666,10 @@ func (c *converter) maxPool(n *Node) (value, error) {
 	return out, nil
 }
 
-// add maps AddV2/Add of two activations, or of an activation and a scalar
-// or per-channel constant.
-func (c *converter) add(n *Node) (value, error) {
+// binary maps AddV2/Add/Mul (op builds the ONNX node) of two activations,
+// or of an activation and a scalar or per-channel constant — the form Keras
+// batch normalisation takes once TF.js has folded it (Mul, then Add).
+func (c *converter) binary(n *Node, op func(x, y string) string) (value, error) {
 	var vs [2]value
 	var cst []int
 	for i := range 2 {
@@ -672,7 +699,7 @@ func (c *converter) add(n *Node) (value, error) {
 		if err != nil {
 			return value{}, err
 		}
-		return value{name: c.b.Add(x.name, c.initializer(t.Name, "operand", dims, t.Float)), shape: x.shape}, nil
+		return value{name: op(x.name, c.initializer(t.Name, "operand", dims, t.Float)), shape: x.shape}, nil
 	}
 	a, b := vs[0], vs[1]
 	if !slices.Equal(a.shape, b.shape) {
@@ -680,7 +707,60 @@ func (c *converter) add(n *Node) (value, error) {
 		// mapping on both sides; BlazeFace-like graphs never do it.
 		return value{}, fmt.Errorf("inputs have shapes %v and %v; only equal shapes are supported", a.shape, b.shape)
 	}
-	return value{name: c.b.Add(a.name, b.name), shape: a.shape}, nil
+	return value{name: op(a.name, b.name), shape: a.shape}, nil
+}
+
+// matMul maps MatMul / _FusedMatMul of a 2-D activation and a constant
+// weight matrix (a Keras Dense layer) to Gemm, with the fused BiasAdd and
+// activation.
+func (c *converter) matMul(n *Node) (value, error) {
+	x, w, err := c.actWithFloats(n)
+	if err != nil {
+		return value{}, err
+	}
+	if len(x.shape) != 2 || len(w.Shape) != 2 {
+		return value{}, fmt.Errorf("input %v and weights %v must both be 2-D", x.shape, w.Shape)
+	}
+	if n.attrBool("transpose_a") {
+		return value{}, errors.New("transpose_a is not supported")
+	}
+	k, m := int64(w.Shape[0]), int64(w.Shape[1])
+	transB := n.attrBool("transpose_b")
+	if transB {
+		k, m = m, k
+	}
+	if k != x.shape[1] {
+		return value{}, fmt.Errorf("weights %v (transpose_b %v) do not fit the input %v", w.Shape, transB, x.shape)
+	}
+	// Gemm with TransB reads the weights as [out, in], TF's transposed form.
+	data := w.Float
+	layout := "gemm"
+	if !transB {
+		data = permute(w.Float, []int64{k, m}, []int{1, 0})
+		layout = "gemm_t"
+	}
+	wname := c.initializer(w.Name, layout, []int64{m, k}, data)
+	out := value{shape: []int64{x.shape[0], m}}
+	// No fused Prelu: no TF.js model met so far has one after a MatMul, and
+	// OpenCV's handling of it after Gemm is untested.
+	err = c.fused(n, &out, m, nil, func(bias string) string {
+		return c.b.Gemm(x.name, wname, bias, onnx.GemmParams{TransB: true})
+	})
+	return out, err
+}
+
+// softmax maps Softmax over TF's last axis of a 2-D activation (a
+// classifier head): ONNX opset-11 Softmax flattens from its axis on, which
+// matches TF only when that axis is the last one.
+func (c *converter) softmax(n *Node) (value, error) {
+	x, err := c.act(n, 0)
+	if err != nil {
+		return value{}, err
+	}
+	if len(x.shape) != 2 {
+		return value{}, fmt.Errorf("input %v: only 2-D softmax is supported", x.shape)
+	}
+	return value{name: c.b.Softmax(x.name, 1), shape: x.shape}, nil
 }
 
 // broadcastConst returns the ONNX dims of a constant added to an activation
@@ -853,4 +933,10 @@ func (m *Model) String() string {
 		parts[i] = op + "×" + strconv.Itoa(count[op])
 	}
 	return fmt.Sprintf("TF.js graph model, %d nodes: %s", len(m.Nodes), strings.Join(parts, " "))
+}
+
+// attrBool reads a bool attribute (transpose_a/b); absent is false.
+func (n *Node) attrBool(name string) bool {
+	a, ok := n.Attr[name]
+	return ok && a.B != nil && *a.B
 }

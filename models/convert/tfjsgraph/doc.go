@@ -8,8 +8,10 @@
 // models/convert/tfjs. Parse and Load read and check it; Convert maps the
 // ops BlazeFace uses — Placeholder, Const, Identity, Conv2D and _FusedConv2D
 // (BiasAdd + Relu/Relu6/Prelu), DepthwiseConv2dNative (and its fused form),
-// AddV2, Relu, Relu6, MaxPool, Pad and Reshape — and refuses any other op
-// with an error naming it.
+// AddV2, Relu, Relu6, MaxPool, Pad and Reshape — plus those of human's
+// antispoof and liveness classifiers: Mul (folded batch norm), MatMul and
+// _FusedMatMul (BiasAdd + Relu/Relu6) as Gemm, Sigmoid and 2-D Softmax —
+// and refuses any other op with an error naming it.
 //
 // TF activations are NHWC; the ONNX graph keeps 4-D activations NCHW (what
 // OpenCV blobs are): the input becomes [1,C,H,W], filters go HWIO → OIHW,

@@ -18,6 +18,17 @@ func FuzzParse(f *testing.F) {
 	g.op("pad", "Pad", []string{"act", "p"}, nil)
 	g.op("mp", "MaxPool", []string{"pad"}, map[string]any{"ksize": aInts(1, 2, 2, 1), "strides": aInts(1, 2, 2, 1), "padding": aStr("SAME")})
 	f.Add(g.json(f))
+	d := tinyGraph() // a dense head: folded batch norm, Dense, Softmax/Sigmoid
+	d.constF("k", []float32{0.5}, 1)
+	d.op("bn", "Mul", []string{"act", "k"}, nil)
+	d.constI("s2", []int32{1, 4}, 2)
+	d.op("flat", "Reshape", []string{"bn", "s2"}, nil)
+	d.constF("wd", make([]float32, 8), 4, 2)
+	d.constF("bd", make([]float32, 2), 2)
+	d.op("dense", "_FusedMatMul", []string{"flat", "wd", "bd"}, map[string]any{"fused_ops": aStrs("BiasAdd", "Relu")})
+	d.op("sm", "Softmax", []string{"dense"}, nil)
+	d.op("sg", "Sigmoid", []string{"dense"}, nil)
+	f.Add(d.json(f))
 	f.Add([]byte(`{"modelTopology":{"node":[{"name":"a","op":"Identity","input":["a"]}]}}`))
 	f.Add([]byte(`{"format":"graph-model","modelTopology":{"node":[{"name":"x","op":"Placeholder","attr":{"shape":{"shape":{"dim":[{"size":"-1"},{"size":"9"}]}}}}]},"weightsManifest":[]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {

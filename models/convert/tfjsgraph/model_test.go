@@ -105,7 +105,9 @@ func TestConvertRefusesWhatItCannotMap(t *testing.T) {
 		opt    Options
 		want   string
 	}{
-		{"unsupported op", func(g *testGraph) { g.op("sig", "Sigmoid", []string{"act"}, nil) }, Options{}, `"sig" (Sigmoid): op "Sigmoid" is not supported`},
+		{"unsupported op", func(g *testGraph) { g.op("th", "Tanh", []string{"act"}, nil) }, Options{}, `"th" (Tanh): op "Tanh" is not supported`},
+		{"4-D softmax", func(g *testGraph) { g.op("sm", "Softmax", []string{"act"}, nil) }, Options{}, "only 2-D softmax"},
+		{"matmul on 4-D", func(g *testGraph) { g.op("mm", "MatMul", []string{"act", "w"}, nil) }, Options{}, "must both be 2-D"},
 		{"missing input", func(g *testGraph) { g.op("x", "Relu", []string{"nowhere"}, nil) }, Options{}, `input "nowhere" is not a node`},
 		{"cycle", func(g *testGraph) {
 			g.op("p", "Relu", []string{"q"}, nil)
