@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 
 	"gocv.io/x/gocv"
 )
@@ -77,13 +78,35 @@ func PickCrops(labels []Label, n int) ([]Crop, error) {
 	return out, nil
 }
 
-// LoadLFWCrops reads lfwDir/labels.csv and picks n crops.
-func LoadLFWCrops(lfwDir string, n int) ([]Crop, error) {
+// ReadLabels reads lfwDir/labels.csv.
+func ReadLabels(lfwDir string) ([]Label, error) {
 	data, err := os.ReadFile(filepath.Join(lfwDir, "labels.csv"))
 	if err != nil {
 		return nil, err
 	}
-	labels, err := ParseLabels(data)
+	return ParseLabels(data)
+}
+
+// LabelFiles reads lfwDir/labels.csv and returns its photo files, sorted.
+func LabelFiles(lfwDir string) ([]string, error) {
+	labels, err := ReadLabels(lfwDir)
+	if err != nil {
+		return nil, fmt.Errorf("LFW photos: %w (set -data to the shared LFW folder)", err)
+	}
+	if len(labels) == 0 {
+		return nil, errors.New("labels.csv lists no photos")
+	}
+	files := make([]string, len(labels))
+	for i, l := range labels {
+		files[i] = l.File
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+// LoadLFWCrops reads lfwDir/labels.csv and picks n crops.
+func LoadLFWCrops(lfwDir string, n int) ([]Crop, error) {
+	labels, err := ReadLabels(lfwDir)
 	if err != nil {
 		return nil, err
 	}

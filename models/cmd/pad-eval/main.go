@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 
 	"autogate/models/face"
 	"autogate/models/pad"
+	"autogate/models/verify"
 )
 
 type options struct {
@@ -143,7 +143,7 @@ type report struct {
 
 func evaluate(o options, log *slog.Logger) (*report, error) {
 	start := time.Now()
-	files, err := readLabels(o.data)
+	files, err := verify.LabelFiles(o.data)
 	if err != nil {
 		return nil, err
 	}
@@ -228,31 +228,6 @@ func points(lm []face.Point) []pad.Point {
 		out[i] = p
 	}
 	return out
-}
-
-// readLabels returns labels.csv's files, sorted.
-func readLabels(dir string) ([]string, error) {
-	f, err := os.Open(filepath.Join(dir, "labels.csv"))
-	if err != nil {
-		return nil, fmt.Errorf("LFW photos: %w (set -data to the shared LFW folder)", err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("labels.csv: %w", err)
-	}
-	var files []string
-	for i, row := range rows {
-		if i == 0 && row[0] == "file" {
-			continue
-		}
-		if len(row) < 1 || !strings.HasSuffix(strings.ToLower(row[0]), ".jpg") {
-			return nil, fmt.Errorf("labels.csv line %d: want file,identity", i+1)
-		}
-		files = append(files, row[0])
-	}
-	slices.Sort(files)
-	return files, nil
 }
 
 // rate is k of n with a 95 % Wilson interval.

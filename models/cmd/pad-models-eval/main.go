@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/binary"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"autogate/models/face"
+	"autogate/models/verify"
 )
 
 // net is one PAD net as human runs it.
@@ -105,7 +105,7 @@ type report struct {
 
 func evaluate(o options, log *slog.Logger) (*report, error) {
 	start := time.Now()
-	files, err := photoList(o.data)
+	files, err := verify.LabelFiles(o.data)
 	if err != nil {
 		return nil, err
 	}
@@ -293,35 +293,6 @@ func score(n gocv.Net, spec net, crop gocv.Mat) (float64, error) {
 		return 0, fmt.Errorf("no output (%v)", err)
 	}
 	return math.Round(100*float64(d[0])) / 100, nil
-}
-
-// photoList returns labels.csv's photo files, sorted.
-func photoList(dir string) ([]string, error) {
-	f, err := os.Open(filepath.Join(dir, "labels.csv"))
-	if err != nil {
-		return nil, fmt.Errorf("LFW photos: %w (set -data to the shared LFW folder)", err)
-	}
-	defer f.Close()
-	rd := csv.NewReader(f)
-	rd.FieldsPerRecord = -1
-	var files []string
-	for {
-		row, err := rd.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("labels.csv: %w", err)
-		}
-		if strings.HasSuffix(strings.ToLower(row[0]), ".jpg") {
-			files = append(files, row[0])
-		}
-	}
-	if len(files) == 0 {
-		return nil, errors.New("labels.csv lists no .jpg photos")
-	}
-	slices.Sort(files)
-	return files, nil
 }
 
 // below counts the scores under the threshold (rejected as bona fide).
