@@ -30,7 +30,13 @@ FUZZ_SMOKE := \
 	./models/convert/tfjsgraph:FuzzParse \
 	./models/convert/tflite:FuzzReadTFLite \
 	./models/face:FuzzDecideImage \
-	./drivers/camera:FuzzDecodeFrame
+	./drivers/camera:FuzzDecodeFrame \
+	./internal/identity:FuzzTransliterate \
+	./internal/identity:FuzzMatch \
+	./internal/lists:FuzzDecodeDelta \
+	./internal/lists:FuzzReadPersonsCSV \
+	./internal/lists:FuzzReadDocumentsCSV \
+	./gate-agent/internal/replica:FuzzOpen
 FUZZ_SMOKE_TIME ?= 3s
 
 all: build

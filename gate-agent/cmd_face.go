@@ -12,9 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
-
 	"autogate/gate-agent/internal/config"
 	"autogate/gate-agent/internal/flow"
 	"autogate/models/face"
@@ -200,11 +197,7 @@ func (v *faceVerifier) pairs(path string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gate-agent face verify: %v\n", err)
 		return 2
 	}
-	var bar *progressbar.ProgressBar
-	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		bar = progressbar.NewOptions(len(rows), progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("pairs"),
-			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
-	}
+	bar := newBar(stderr, int64(len(rows)), "pairs", false)
 	enc := json.NewEncoder(stdout)
 	failed := 0
 	for _, r := range rows {

@@ -101,6 +101,12 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 	}
 	defer st.Close()
 
+	lists, err := openLists(ctx, g, log, reg)
+	if err != nil {
+		return err
+	}
+	defer lists.Close()
+
 	up := uplink.New(uplink.Options{
 		Broker:         g.Central.Broker,
 		Gate:           g.Gate.ID,
@@ -109,13 +115,19 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 		Heartbeat:      time.Duration(g.Central.HeartbeatS) * time.Second,
 		ConnectTimeout: time.Duration(g.Central.ConnectTimeoS) * time.Second,
 		Status: func() wire.Status {
-			return wire.Status{Post: g.Gate.Post, Mode: "normal", Devices: devs.Health(), Version: version}
+			s := wire.Status{Post: g.Gate.Post, Mode: "normal", Devices: devs.Health(), Version: version}
+			h := lists.Monitor.Health(time.Now())
+			s.Lists = h.Versions
+			if !h.OK {
+				s.Mode, s.Alarms = "refer_all", []string{h.Reason + ": " + h.Message}
+			}
+			return s
 		},
 		Logger:   log,
 		Registry: reg,
 	}, st)
 
-	checks := flow.DocumentChecks(g.Policy)
+	checks := append(flow.DocumentChecks(g.Policy), lists.Checks()...)
 	if devs.Chip != nil {
 		store, rep, err := trust.LoadDir(g.Resolve(g.Chip.TrustDir))
 		if err != nil {
@@ -151,7 +163,8 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 	fl := flow.New(flow.Options{
 		Gate: g.Gate.ID, Post: g.Gate.Post, Direction: g.Gate.Direction,
 		Checks: checks,
-		Recorded: func(wire.Crossing) {
+		Recorded: func(c wire.Crossing) {
+			lists.Recorded(ctx, c)
 			up.Kick()
 			if devs.Feed != nil {
 				devs.Feed.Recorded()
@@ -188,6 +201,7 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 	grp, gctx := errgroup.WithContext(ctx)
 	grp.Go(func() error { return up.Run(gctx) })
 	grp.Go(func() error { return fl.Run(gctx) })
+	grp.Go(func() error { return lists.Monitor.Run(gctx) })
 	if devs.Feed != nil {
 		grp.Go(func() error { return devs.Feed.Run(gctx) })
 	}

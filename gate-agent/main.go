@@ -9,6 +9,7 @@
 //	gate-agent trust list DIR
 //	gate-agent sod verify FILE --trust DIR
 //	gate-agent face verify A B | --pairs FILE.csv
+//	gate-agent checks import|person|document|apply|status|verify|generate --db FILE ...
 package main
 
 import (
@@ -30,6 +31,9 @@ Usage:
   gate-agent trust list DIR                   list the CSCAs of the master lists and certificates in DIR
   gate-agent sod verify FILE --trust DIR      verify a stand-alone EF.SOD
   gate-agent face verify A B                  compare two face images, print JSON (or --pairs FILE.csv)
+  gate-agent checks import --db FILE ...       load persons/documents CSVs into the list replica
+  gate-agent checks person|document ...       search the replica as the gate does, print JSON hits
+  gate-agent checks apply|status|verify|generate  deltas, versions, integrity, synthetic lists
   gate-agent version                          print the build version
 
 Run 'gate-agent COMMAND --help' for a command's flags.
@@ -63,6 +67,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdSOD(args[1:], stdout, stderr)
 	case "face":
 		return cmdFace(args[1:], stdout, stderr)
+	case "checks":
+		return cmdChecks(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return 0

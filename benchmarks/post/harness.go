@@ -186,6 +186,13 @@ func (s *Post) Start(ctx context.Context) error {
 	if err := s.StartCentral(ctx); err != nil {
 		return err
 	}
+	if _, err := os.Stat(s.ListsDB()); err != nil {
+		// No lists were built for this post: the gates start with empty
+		// (but loaded) lists, so none of them refers everyone.
+		if _, err := s.BuildLists(ctx, nil, ListOptions{}, io.Discard); err != nil {
+			return err
+		}
+	}
 	for i := 0; i < s.Gates; i++ {
 		g, err := s.writeGate(i)
 		if err != nil {
@@ -259,6 +266,10 @@ func (s *Post) writeGate(i int) (*gateProc, error) {
 		fmt.Fprintf(&b, "[face]\nmodels_dir = %q\nthreads = 1\nburst_frames = %d\n\n", ModelsDir(s.Root), population.DefaultBurstFrames)
 	}
 	fmt.Fprintf(&b, "[simulation]\nspeed = %v\n", s.Speed)
+	// Every gate starts with the post's lists, as central would distribute them.
+	if err := copyFile(s.ListsDB(), filepath.Join(g.Data, "lists.db")); err != nil {
+		return nil, fmt.Errorf("giving %s the post's lists: %w", g.ID, err)
+	}
 	return g, os.WriteFile(g.Config, []byte(b.String()), 0o644)
 }
 
@@ -461,4 +472,25 @@ func waitTCP(ctx context.Context, addr string, p *proc) error {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// copyFile copies a closed SQLite file (its WAL checkpointed on close).
+func copyFile(from, to string) error {
+	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+		return err
+	}
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
 }

@@ -68,6 +68,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	faces := fs.Bool("faces", true, "gates have a camera and compare each traveller's face with the chip's portrait (needs `make models` and the shared LFW photos)")
 	impostors := fs.Float64("impostor-share", 0.03, "share of travellers presenting someone else's document (the gates must refer them: no_match)")
 	attacks := fs.Float64("attack-share", 0.03, "share of travellers holding the portrait up to the camera, still or moved by hand (the gates must refer them: presentation_attack)")
+	listPersons := fs.Int("list-persons", 50000, "synthetic persons of interest in every gate's lists (national lists hold about a million: see benchmarks/checks)")
+	listDocuments := fs.Int("list-documents", 200000, "synthetic lost, stolen and revoked documents in every gate's lists")
+	listHits := fs.Float64("list-hit-share", 0.04, "share of travellers planted on the lists: wanted persons and stolen or lost documents (referred), watch-only persons and near misses (admitted)")
 	minQuality := fs.Float64("photo-min-quality", 0.5, "face quality a shared photo needs to serve as a portrait or a live face (0: any photo with one face, turned heads included)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: go run ./benchmarks/post [flags]\n\nRuns a simulated border post: central + N gates + generated travellers. Flags:")
@@ -79,8 +82,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	shares := []float64{*expired, *clones, *tampered, *impostors, *attacks, *minQuality}
-	if *gates < 1 || *travellers < 0 || *speed < 0 || slices.ContainsFunc(shares, func(v float64) bool { return !(v >= 0 && v <= 1) }) || fs.NArg() > 0 {
+	shares := []float64{*expired, *clones, *tampered, *impostors, *attacks, *minQuality, *listHits}
+	if *gates < 1 || *travellers < 0 || *speed < 0 || *listPersons < 0 || *listDocuments < 0 || slices.ContainsFunc(shares, func(v float64) bool { return !(v >= 0 && v <= 1) }) || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "post: --gates ≥ 1, --travellers ≥ 0, --speed ≥ 0, and the shares and --photo-min-quality in [0,1] please")
 		return 2
 	}
@@ -117,6 +120,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	post := &Post{Bin: *bin, Work: *work, Root: root, Speed: *speed, Gates: *gates, HTTP: *httpAddr, PCSCGate: *pcscGate, Faces: *faces}
 	defer post.Stop()
+
+	opts := population.DefaultOptions(time.Now())
+	opts.Seed, opts.ExpiredShare = *seed, *expired
+	pop := population.Generate(*travellers, opts)
+	fmt.Fprintf(stdout, "building the lists every gate holds: %d persons of interest, %d documents …\n", *listPersons, *listDocuments)
+	listStart := time.Now()
+	plan, err := post.BuildLists(ctx, pop, ListOptions{Persons: *listPersons, Documents: *listDocuments, HitShare: *listHits, Seed: *seed}, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "post:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "lists: persons=%d documents=%d planted: %s (left out %d synthetic records that could match a traveller by chance) %.1f s\n",
+		plan.Persons, plan.Documents, counts(plan.Planted.Kinds), plan.Dropped, time.Since(listStart).Seconds())
 	fmt.Fprintf(stdout, "starting central and %d gates (work folder %s) …\n", *gates, *work)
 	if err := post.Start(ctx); err != nil {
 		fmt.Fprintln(stderr, "post:", err)
@@ -124,9 +140,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "dashboard: http://%s/\n", post.HTTP)
 
-	opts := population.DefaultOptions(time.Now())
-	opts.Seed, opts.ExpiredShare = *seed, *expired
-	pop := population.Generate(*travellers, opts)
 	pki, err := post.PKI()
 	if err != nil {
 		fmt.Fprintln(stderr, "post:", err)

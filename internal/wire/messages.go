@@ -111,6 +111,10 @@ type Status struct {
 	Devices     map[string]string `json:"devices,omitempty"` // device → state
 	OutboxDepth int               `json:"outbox_depth"`
 	Version     string            `json:"version,omitempty"` // agent build
+	// Lists are the versions in force of the gate's list replica.
+	Lists map[string]int64 `json:"lists,omitempty"`
+	// Alarms say why the gate is not in normal mode, for the officers.
+	Alarms []string `json:"alarms,omitempty"`
 }
 
 // Gate states in Status.

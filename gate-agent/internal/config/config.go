@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -126,6 +127,66 @@ type Policy struct {
 	// ChipRequired lists the document codes (prefixes) that must carry a
 	// chip that verifies; other documents are verified when a chip answers.
 	ChipRequired []string `toml:"chip_required"`
+
+	// Nationalities admitted at this gate (empty: every nationality).
+	Nationalities []string `toml:"nationalities"`
+	// Citizens are the authority's own nationalities: exempt from the
+	// visa, stay and (with sequence = "foreigners") sequence rules.
+	Citizens []string `toml:"citizens"`
+	// MinorAge refers travellers younger than this (0: no age rule).
+	MinorAge *int `toml:"minor_age"`
+	// VisaRequired lists the nationalities that need a visa or residence
+	// permit (from the replica's visas list) to enter.
+	VisaRequired []string `toml:"visa_required"`
+	// VisaFreeStayDays is the stay a traveller who needs no visa may make;
+	// exit gates refer overstays (0: not checked).
+	VisaFreeStayDays int `toml:"visa_free_stay_days"`
+	// RegistrationRequired lists the document codes (prefixes) whose holders
+	// must be registered travellers, e.g. border passes.
+	RegistrationRequired []string `toml:"registration_required"`
+	// Sequence checks the entry/exit sequence from the gate group's
+	// movements: "off", "foreigners" (non-citizens) or "all".
+	Sequence string `toml:"sequence"`
+	// SequenceWindowDays is how far back movements count.
+	SequenceWindowDays int `toml:"sequence_window_days"`
+	// NameThreshold is the person-match score from which a watchlist
+	// record is a hit (0–1).
+	NameThreshold *float64 `toml:"name_threshold"`
+	// MaxReplicaAgeH: a replica whose watchlists were issued longer ago
+	// puts the gate into refer-everyone mode.
+	MaxReplicaAgeH int `toml:"max_replica_age_h"`
+	// IntegrityCheckH is how often the replica's integrity is re-checked
+	// (it is checked at start too).
+	IntegrityCheckH int `toml:"integrity_check_h"`
+	// Actions says what a list hit does, per person category (wanted,
+	// entry_ban, exit_ban, watch) and document reason (lost, stolen,
+	// revoked): "alert" (refer and alert officers silently), "refer",
+	// "notify" (admit; the hit travels with the crossing) or "pass".
+	Actions map[string]string `toml:"actions"`
+}
+
+// Actions a list hit may trigger.
+const (
+	ActionAlert  = "alert"
+	ActionRefer  = "refer"
+	ActionNotify = "notify"
+	ActionPass   = "pass"
+)
+
+// DefaultActions are the list-hit actions of a gate facing direction: a
+// ban refers only in the direction it bans.
+func DefaultActions(direction string) map[string]string {
+	a := map[string]string{
+		"wanted": ActionAlert, "entry_ban": ActionRefer, "exit_ban": ActionRefer, "watch": ActionNotify,
+		"lost": ActionRefer, "stolen": ActionAlert, "revoked": ActionRefer,
+	}
+	switch direction {
+	case "entry":
+		a["exit_ban"] = ActionNotify
+	case "exit":
+		a["entry_ban"] = ActionNotify
+	}
+	return a
 }
 
 // Defaults applied to fields left out of a gate file.
@@ -143,7 +204,16 @@ const (
 	DefaultFaceCaptureTimeoutS = 10
 	DefaultFaceMinQuality      = 0.3
 	DefaultFacePADThreshold    = 0.5
+
+	DefaultMinorAge           = 18
+	DefaultSequenceWindowDays = 365
+	DefaultNameThreshold      = 0.85
+	DefaultMaxReplicaAgeH     = 24
+	DefaultIntegrityCheckH    = 24
 )
+
+// SequenceModes are the values of policy.sequence.
+var SequenceModes = []string{"off", "foreigners", "all"}
 
 // FaceLevels are the security levels the face thresholds are calibrated for.
 var FaceLevels = []string{"1%", "0.1%", "0.01%"}
@@ -228,15 +298,17 @@ func (g *Gate) applyDefaults() {
 	if g.Agent.DataDir == "" && g.Gate.ID != "" {
 		g.Agent.DataDir = filepath.Join("var", "gates", g.Gate.ID)
 	}
+	def := DefaultPolicy(g.Gate.Direction)
 	if len(g.Policy.DocumentCodes) == 0 {
-		g.Policy.DocumentCodes = []string{"P", "I", "A", "C"}
+		g.Policy.DocumentCodes = def.DocumentCodes
 	}
 	if g.Policy.ChipRequired == nil {
-		g.Policy.ChipRequired = []string{"P"}
+		g.Policy.ChipRequired = def.ChipRequired
 	}
 	if g.Chip.TimeoutS == 0 {
 		g.Chip.TimeoutS = DefaultChipTimeoutS
 	}
+	g.Policy.applyDefaults(g.Gate.Direction)
 	f := &g.Face
 	if f.ModelsDir == "" {
 		f.ModelsDir = DefaultFaceModelsDir
@@ -262,6 +334,96 @@ func (g *Gate) applyDefaults() {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// DefaultPolicy is the policy of a gate file that sets none, for a gate
+// facing direction.
+func DefaultPolicy(direction string) Policy {
+	p := Policy{DocumentCodes: []string{"P", "I", "A", "C"}, ChipRequired: []string{"P"}}
+	p.applyDefaults(direction)
+	return p
+}
+
+func (p *Policy) applyDefaults(direction string) {
+	if p.MinorAge == nil {
+		p.MinorAge = ptr(DefaultMinorAge)
+	}
+	if p.Sequence == "" {
+		p.Sequence = "off"
+	}
+	if p.SequenceWindowDays == 0 {
+		p.SequenceWindowDays = DefaultSequenceWindowDays
+	}
+	if p.NameThreshold == nil {
+		p.NameThreshold = ptr(DefaultNameThreshold)
+	}
+	if p.MaxReplicaAgeH == 0 {
+		p.MaxReplicaAgeH = DefaultMaxReplicaAgeH
+	}
+	if p.IntegrityCheckH == 0 {
+		p.IntegrityCheckH = DefaultIntegrityCheckH
+	}
+	actions := DefaultActions(direction)
+	for k, v := range p.Actions {
+		actions[k] = v
+	}
+	p.Actions = actions
+}
+
+// validate adds the policy's problems.
+func (p *Policy) validate(add func(key, format string, args ...any)) {
+	codes := func(key string, list []string, n int, example string) {
+		for i, c := range list {
+			if len(c) < 1 || len(c) > n || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+				add(fmt.Sprintf("%s[%d]", key, i), "%q: want 1–%d capital letters such as %q", c, n, example)
+			}
+		}
+	}
+	codes("policy.document_codes", p.DocumentCodes, 2, "P")
+	codes("policy.chip_required", p.ChipRequired, 2, "P")
+	codes("policy.registration_required", p.RegistrationRequired, 2, "AC")
+	codes("policy.nationalities", p.Nationalities, 3, "UTO")
+	codes("policy.citizens", p.Citizens, 3, "UTO")
+	codes("policy.visa_required", p.VisaRequired, 3, "UTO")
+	if p.MinValidityDays < 0 {
+		add("policy.min_validity_days", "%d: must be ≥ 0", p.MinValidityDays)
+	}
+	if a := *p.MinorAge; a < 0 || a > 25 {
+		add("policy.minor_age", "%d: must be 0 (no age rule) to 25", a)
+	}
+	if p.VisaFreeStayDays < 0 {
+		add("policy.visa_free_stay_days", "%d: must be ≥ 0 (0: stays not checked)", p.VisaFreeStayDays)
+	}
+	if !slices.Contains(SequenceModes, p.Sequence) {
+		add("policy.sequence", "%q: must be one of %s", p.Sequence, strings.Join(SequenceModes, ", "))
+	}
+	if p.SequenceWindowDays < 0 {
+		add("policy.sequence_window_days", "%d: must be positive", p.SequenceWindowDays)
+	}
+	if t := *p.NameThreshold; !(t >= 0.5 && t <= 1) {
+		add("policy.name_threshold", "%v: must be between 0.5 and 1 (lower would hit on unrelated names)", t)
+	}
+	if p.MaxReplicaAgeH < 0 {
+		add("policy.max_replica_age_h", "%d: must be positive", p.MaxReplicaAgeH)
+	}
+	if p.IntegrityCheckH < 0 {
+		add("policy.integrity_check_h", "%d: must be positive", p.IntegrityCheckH)
+	}
+	known := DefaultActions("")
+	for _, k := range slices.Sorted(maps.Keys(p.Actions)) {
+		if _, ok := known[k]; !ok {
+			add("policy.actions."+k, "unknown: actions are set for %s", strings.Join(slices.Sorted(maps.Keys(known)), ", "))
+			continue
+		}
+		switch p.Actions[k] {
+		case ActionAlert, ActionRefer, ActionNotify, ActionPass:
+		default:
+			add("policy.actions."+k, "%q: must be alert, refer, notify or pass", p.Actions[k])
+		}
+	}
+	if p.Actions["wanted"] == ActionPass || p.Actions["wanted"] == ActionNotify {
+		add("policy.actions.wanted", "%q: a wanted person must be referred or alerted, never admitted", p.Actions["wanted"])
+	}
+}
 
 func (g *Gate) validate() []string {
 	var p []string
@@ -323,16 +485,7 @@ func (g *Gate) validate() []string {
 	if s := g.Simulation.Speed; s != nil && *s < 0 {
 		add("simulation.speed", "%v: must be ≥ 0 (1 real time, 10 ten times faster, 0 no delays)", *s)
 	}
-	for i, c := range g.Policy.DocumentCodes {
-		if len(c) < 1 || len(c) > 2 || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-			add(fmt.Sprintf("policy.document_codes[%d]", i), "%q: want 1–2 capital letters such as \"P\" or \"ID\"", c)
-		}
-	}
-	for i, c := range g.Policy.ChipRequired {
-		if len(c) < 1 || len(c) > 2 || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-			add(fmt.Sprintf("policy.chip_required[%d]", i), "%q: want 1–2 capital letters such as \"P\"", c)
-		}
-	}
+	g.Policy.validate(add)
 	if g.Devices.ChipReader != nil {
 		if g.Chip.TrustDir == "" {
 			add("chip.trust_dir", "missing: a gate with a chip reader needs the CSCA trust store (master lists, CSCA certificates, CRLs)")
@@ -342,9 +495,6 @@ func (g *Gate) validate() []string {
 	}
 	if g.Chip.TimeoutS < 0 {
 		add("chip.timeout_s", "%d: must be positive", g.Chip.TimeoutS)
-	}
-	if g.Policy.MinValidityDays < 0 {
-		add("policy.min_validity_days", "%d: must be ≥ 0", g.Policy.MinValidityDays)
 	}
 	f := g.Face
 	if !slices.Contains(FaceLevels, f.Level) {

@@ -58,6 +58,20 @@ speed = -2.0
 [policy]
 document_codes = ["P", "passport"]
 min_validity_days = -3
+nationalities = ["VNM", "vn"]
+citizens = ["UTOPIA"]
+visa_required = ["1"]
+registration_required = ["border"]
+minor_age = 40
+visa_free_stay_days = -1
+sequence = "sometimes"
+name_threshold = 0.2
+max_replica_age_h = -1
+integrity_check_h = -2
+[policy.actions]
+wanted = "notify"
+stolen = "shrug"
+unicorn = "refer"
 [face]
 level = "0.5%"
 threads = -1
@@ -75,6 +89,10 @@ liveness = "psychic"
 	for _, key := range []string{"gate.id", "gate.post", "gate.direction", "agent.http", "agent.log_level",
 		"central.broker", "central.heartbeat_s", "devices.docreader.profile", "devices.gatectl",
 		"simulation.speed", "policy.document_codes[1]", "policy.min_validity_days",
+		"policy.nationalities[1]", "policy.citizens[0]", "policy.visa_required[0]", "policy.registration_required[0]",
+		"policy.minor_age", "policy.visa_free_stay_days", "policy.sequence", "policy.name_threshold",
+		"policy.max_replica_age_h", "policy.integrity_check_h", "policy.actions.wanted", "policy.actions.stolen",
+		"policy.actions.unicorn",
 		"face.level", "face.threads", "face.burst_frames", "face.capture_timeout_s", "face.min_quality", "face.pad_threshold", "face.liveness"} {
 		found := false
 		for _, p := range ce.Problems {
@@ -115,6 +133,46 @@ func TestDefaultsAndResolve(t *testing.T) {
 	if _, err := os.Stat(p); err != nil {
 		t.Fatalf("profile resolved to %s: %v", p, err)
 	}
+}
+
+func TestPolicyDefaultsFollowDirection(t *testing.T) {
+	entry, exit := DefaultPolicy("entry"), DefaultPolicy("exit")
+	// A ban refers only in the direction it bans; wanted persons alert both ways.
+	for _, c := range []struct {
+		p              Policy
+		key, want, dir string
+	}{
+		{entry, "entry_ban", ActionRefer, "entry"}, {entry, "exit_ban", ActionNotify, "entry"},
+		{exit, "entry_ban", ActionNotify, "exit"}, {exit, "exit_ban", ActionRefer, "exit"},
+		{entry, "wanted", ActionAlert, "entry"}, {exit, "wanted", ActionAlert, "exit"},
+		{entry, "stolen", ActionAlert, "entry"}, {entry, "lost", ActionRefer, "entry"},
+	} {
+		if got := c.p.Actions[c.key]; got != c.want {
+			t.Errorf("%s gate: actions[%s] = %q, want %q", c.dir, c.key, got, c.want)
+		}
+	}
+	if *entry.MinorAge != DefaultMinorAge || entry.Sequence != "off" || *entry.NameThreshold != DefaultNameThreshold {
+		t.Fatalf("defaults not applied: %+v", entry)
+	}
+	// A gate file's action overrides only its own key.
+	g, err := Parse("x.toml", []byte(strings.NewReplacer("watch = \"notify\"", "watch = \"refer\"", "wanted = \"alert\"\n", "").Replace(minimalGate(t))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Policy.Actions["watch"] != ActionRefer || g.Policy.Actions["wanted"] != ActionAlert {
+		t.Fatalf("actions = %v", g.Policy.Actions)
+	}
+}
+
+// minimalGate is the shipped example gate file with its device profiles
+// made absolute, so it parses from anywhere.
+func minimalGate(t *testing.T) string {
+	path := repoFile(t, "firmware-config/gates/example-entry-01.toml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.ReplaceAll(string(b), `"../devices/`, `"`+filepath.Join(filepath.Dir(path), "..", "devices")+`/`)
 }
 
 func FuzzParse(f *testing.F) {
