@@ -576,10 +576,11 @@ func (m *matcher) score(q identity.Prepared, threshold float64, c candidate) err
 	if err != nil {
 		return fmt.Errorf("name %d: %w", c.nameID, err)
 	}
-	res := identity.Match(q, rec)
-	if res.Score < threshold {
+	// Most candidates miss: score them without building the reasons.
+	if identity.MatchScore(q, rec) < threshold {
 		return nil
 	}
+	res := identity.Match(q, rec)
 	pid, alias := splitNameID(c.nameID)
 	if prev, ok := m.best[pid]; !ok || res.Score > prev.Result.Score || (res.Score == prev.Result.Score && alias < prev.Alias) {
 		m.best[pid] = PersonHit{Alias: alias, Result: res}
