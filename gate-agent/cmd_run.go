@@ -164,7 +164,8 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 		Gate: g.Gate.ID, Post: g.Gate.Post, Direction: g.Gate.Direction,
 		Checks: checks,
 		Recorded: func(c wire.Crossing) {
-			lists.Recorded(ctx, c)
+			// Off the lane's path: a movement waits while a delta applies.
+			go lists.Recorded(ctx, c)
 			up.Kick()
 			if devs.Feed != nil {
 				devs.Feed.Recorded()

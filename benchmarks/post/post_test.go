@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -260,7 +261,7 @@ func TestSimulatorSummaryLine(t *testing.T) {
 // through vpcd), the other in-process: the same decisions, nothing lost.
 func TestPostWithAGateOnRealPCSC(t *testing.T) {
 	testenv.PCSCD(t)
-	p := newPost(t, 2, 0, false, func(p *Post) { p.PCSCGate = true })
+	p := newPost(t, 2, 60, false, func(p *Post) { p.PCSCGate = true })
 	pop := travellers(t, p, 8, 5)
 	if _, err := p.Feed(context.Background(), pop); err != nil {
 		t.Fatal(err)
@@ -391,6 +392,70 @@ func TestJudgeBiometricFalseRejectsApart(t *testing.T) {
 		wrong, fr := judge(c.t, c.c)
 		if wrong != c.wrong || fr != c.falseReject {
 			t.Errorf("%s: wrong %v false reject %q, want %v %q", c.name, wrong, fr, c.wrong, c.falseReject)
+		}
+	}
+}
+
+// Gates hold the post's lists: the planted wanted persons (written as an
+// officer types them, the MRZ in ICAO transliteration) and stolen or lost
+// documents are referred with their reason, a wanted person as an alert;
+// watch-only persons and near misses cross.
+func TestListHitsAreReferredWithTheirReason(t *testing.T) {
+	o := population.DefaultOptions(time.Now())
+	o.Seed, o.ExpiredShare = 21, 0
+	pop := population.Generate(36, o)
+	var plan ListPlan
+	p := newPost(t, 2, 60, false, func(p *Post) {
+		var err error
+		plan, err = p.BuildLists(context.Background(), pop, ListOptions{Persons: 3000, Documents: 10000, HitShare: 0.5, Seed: 21}, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	if plan.Planted.Kinds[population.WhyWanted] == 0 || plan.Planted.Kinds[population.KindNearly] == 0 || plan.Planted.Kinds[population.WhyStolen] == 0 {
+		t.Fatalf("too few hits planted to test: %v", plan.Planted.Kinds)
+	}
+	pki, err := p.PKI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := population.IssueDocuments(pop, population.Chips{PKI: pki, Faces: [][]byte{syntheticFace()}, Seed: 21}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Feed(context.Background(), pop); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "every traveller through", 90*time.Second, func() bool { n, _ := recordedAtGates(t, p); return n >= len(pop) })
+	assertExactlyOnce(t, p, pop)
+	byDoc := map[string]population.Traveller{}
+	for _, tr := range pop {
+		byDoc[tr.Fields.DocumentNumber] = tr
+	}
+	seen := map[string]int{}
+	for i := range p.gates {
+		cs, err := p.GateCrossings(context.Background(), i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cs {
+			tr := byDoc[c.Document.DocumentNumber]
+			for _, ch := range c.Checks {
+				if ch.Reason == "" || (ch.Name != "watchlist" && ch.Name != "document_list") {
+					continue
+				}
+				seen[ch.Reason]++
+				if ch.Reason != tr.Why && !(ch.Reason == "watchlist_watch" && tr.Why == "") {
+					t.Errorf("%s: %s hit %s (%s), planned %q", c.Document.DocumentNumber, ch.Name, ch.Reason, ch.Message, tr.Why)
+				}
+				if tr.Why == population.WhyWanted && ch.Result != "alert" {
+					t.Errorf("%s: a wanted person must be an alert, got %s", c.Document.DocumentNumber, ch.Result)
+				}
+			}
+		}
+	}
+	for _, why := range []string{population.WhyWanted, population.WhyStolen, population.WhyLost} {
+		if seen[why] != plan.Planted.Kinds[why] {
+			t.Errorf("%s: %d crossings carry it, %d planted", why, seen[why], plan.Planted.Kinds[why])
 		}
 	}
 }
