@@ -193,14 +193,16 @@ type personWriter struct {
 	persons *inserter
 	names   *inserter
 	keys    []keyRow
-	stmts   map[string]*sql.Stmt
+	// dropKeys are index rows of changed or removed names, deleted in key
+	// order (before the pending inserts, which may put some back).
+	dropKeys []keyRow
+	stmts    map[string]*sql.Stmt
 }
 
 var personStatements = map[string]string{
 	"pid":       "SELECT pid FROM persons WHERE id = ?",
 	"names":     "SELECT name_id, birth_year, prepared FROM person_names WHERE name_id BETWEEN ? AND ?",
 	"delNames":  "DELETE FROM person_names WHERE name_id BETWEEN ? AND ?",
-	"delKey":    "DELETE FROM name_keys WHERE key = ? AND birth_year = ? AND name_id = ?",
 	"setRecord": "UPDATE persons SET record = ? WHERE pid = ?",
 	"delPerson": "DELETE FROM persons WHERE pid = ?",
 }
@@ -324,20 +326,52 @@ func (w *personWriter) dropNames(pid int64) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, k := range old {
-		if _, err := w.stmts["delKey"].ExecContext(w.ctx, k.key, k.year, k.nameID); err != nil {
+	w.dropKeys = append(w.dropKeys, old...)
+	if _, err = w.stmts["delNames"].ExecContext(w.ctx, first, last); err != nil {
+		return err
+	}
+	if len(w.dropKeys) >= keyFlushRows {
+		return w.flushKeys()
+	}
+	return nil
+}
+
+// deleteBatch is how many index rows one DELETE removes.
+const deleteBatch = 200
+
+// deleteKeys deletes the queued index rows of dropped names, in key order
+// and in batches: one statement per row, in random order, was the cost of
+// changing and removing persons.
+func (w *personWriter) deleteKeys() error {
+	sortKeyRows(w.dropKeys)
+	for start := 0; start < len(w.dropKeys); start += deleteBatch {
+		batch := w.dropKeys[start:min(start+deleteBatch, len(w.dropKeys))]
+		args := make([]any, 0, 3*len(batch))
+		for _, k := range batch {
+			args = append(args, k.key, k.year, k.nameID)
+		}
+		q := "DELETE FROM name_keys WHERE (key, birth_year, name_id) IN (VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?,?,?),", len(batch)), ",") + ")"
+		if _, err := w.tx.ExecContext(w.ctx, q, args...); err != nil {
 			return err
 		}
 	}
-	_, err = w.stmts["delNames"].ExecContext(w.ctx, first, last)
-	return err
+	w.dropKeys = w.dropKeys[:0]
+	return nil
+}
+
+func sortKeyRows(rows []keyRow) {
+	slices.SortFunc(rows, func(a, b keyRow) int {
+		return cmp.Or(strings.Compare(a.key, b.key), cmp.Compare(a.year, b.year), cmp.Compare(a.nameID, b.nameID))
+	})
 }
 
 // flushKeys writes the pending index rows in key order.
 func (w *personWriter) flushKeys() error {
-	slices.SortFunc(w.keys, func(a, b keyRow) int {
-		return cmp.Or(strings.Compare(a.key, b.key), cmp.Compare(a.year, b.year), cmp.Compare(a.nameID, b.nameID))
-	})
+	if err := w.deleteKeys(); err != nil {
+		return err
+	}
+	sortKeyRows(w.keys)
 	// OR IGNORE: a row left by an older index scheme must not fail an apply.
 	in := newInserter(w.ctx, w.tx, lists.ListPersons, "INSERT OR IGNORE", "name_keys", []string{"key", "birth_year", "name_id"}, "", false)
 	for _, k := range w.keys {
