@@ -102,27 +102,13 @@ func result(name, action, reason, message string) wire.Check {
 	return c
 }
 
-func pass(name string) wire.Check { return wire.Check{Name: name, Result: wire.ResultPass} }
-
-func refer(name, reason, format string, args ...any) wire.Check {
-	return wire.Check{Name: name, Result: wire.ResultRefer, Reason: reason, Message: fmt.Sprintf(format, args...)}
-}
-
 // failed refers a traveller a check could not decide on, and reports the
 // replica damaged when the error is not the crossing's own deadline.
 func (l Lists) failed(ctx context.Context, name string, err error) wire.Check {
 	if ctx.Err() == nil {
 		l.Monitor.Damaged(err)
 	}
-	return refer(name, ReasonListUnavailable, "the list could not be consulted: %v", err)
-}
-
-// timed runs one check and stamps its duration.
-func timed(run func() wire.Check) []wire.Check {
-	start := time.Now()
-	c := run()
-	c.DurationMS = float64(time.Since(start).Microseconds()) / 1000
-	return []wire.Check{c}
+	return flow.Refer(name, ReasonListUnavailable, "the list could not be consulted: %v", err)
 }
 
 func (l Lists) citizen(in flow.Input) bool {
@@ -136,30 +122,34 @@ type replicaCheck struct{ l Lists }
 
 func (replicaCheck) Name() string { return "lists_replica" }
 func (c replicaCheck) Run(_ context.Context, in flow.Input) []wire.Check {
-	return timed(func() wire.Check {
-		h := c.l.Monitor.Health(in.Now)
-		if !h.OK {
-			return refer(c.Name(), h.Reason, "refer-everyone mode: %s", h.Message)
-		}
-		return pass(c.Name())
-	})
+	return []wire.Check{c.run(in)}
+}
+
+func (c replicaCheck) run(in flow.Input) wire.Check {
+	h := c.l.Monitor.Health(in.Now)
+	if !h.OK {
+		return flow.Refer(c.Name(), h.Reason, "refer-everyone mode: %s", h.Message)
+	}
+	return flow.Pass(c.Name())
 }
 
 type documentListCheck struct{ l Lists }
 
 func (documentListCheck) Name() string { return "document_list" }
 func (c documentListCheck) Run(ctx context.Context, in flow.Input) []wire.Check {
-	return timed(func() wire.Check {
-		d, err := c.l.Replica.FindDocument(ctx, in.MRZ.IssuingState, in.MRZ.DocumentNumber)
-		if err != nil {
-			return c.l.failed(ctx, c.Name(), err)
-		}
-		if d == nil {
-			return pass(c.Name())
-		}
-		return result(c.Name(), c.l.Policy.Actions[d.Reason], "document_"+d.Reason,
-			fmt.Sprintf("document %s issued by %s is listed as %s (type %s)", d.Number, d.IssuingState, d.Reason, d.Type))
-	})
+	return []wire.Check{c.run(ctx, in)}
+}
+
+func (c documentListCheck) run(ctx context.Context, in flow.Input) wire.Check {
+	d, err := c.l.Replica.FindDocument(ctx, in.MRZ.IssuingState, in.MRZ.DocumentNumber)
+	if err != nil {
+		return c.l.failed(ctx, c.Name(), err)
+	}
+	if d == nil {
+		return flow.Pass(c.Name())
+	}
+	return result(c.Name(), c.l.Policy.Actions[d.Reason], "document_"+d.Reason,
+		fmt.Sprintf("document %s issued by %s is listed as %s (type %s)", d.Number, d.IssuingState, d.Reason, d.Type))
 }
 
 // categoryReasons maps a person category to its reason code.
@@ -175,7 +165,7 @@ type watchlistCheck struct{ l Lists }
 
 func (watchlistCheck) Name() string { return "watchlist" }
 func (c watchlistCheck) Run(ctx context.Context, in flow.Input) []wire.Check {
-	return timed(func() wire.Check { return c.run(ctx, in) })
+	return []wire.Check{c.run(ctx, in)}
 }
 
 // Query prepares the MRZ holder for a person search.
@@ -195,7 +185,7 @@ func (c watchlistCheck) run(ctx context.Context, in flow.Input) wire.Check {
 		return c.l.failed(ctx, c.Name(), err)
 	}
 	if len(hits) == 0 {
-		return pass(c.Name())
+		return flow.Pass(c.Name())
 	}
 	// The most severe action decides; every hit is described for the officer.
 	worst, action := -1, ""
@@ -233,27 +223,29 @@ type nationalityCheck struct{ l Lists }
 
 func (nationalityCheck) Name() string { return "nationality" }
 func (c nationalityCheck) Run(_ context.Context, in flow.Input) []wire.Check {
-	return timed(func() wire.Check {
-		if slices.Contains(c.l.Policy.Nationalities, in.MRZ.Nationality) {
-			return pass(c.Name())
-		}
-		return refer(c.Name(), ReasonNationality, "nationality %q is not admitted at this gate (admitted: %s)",
-			in.MRZ.Nationality, strings.Join(c.l.Policy.Nationalities, ", "))
-	})
+	return []wire.Check{c.run(in)}
+}
+
+func (c nationalityCheck) run(in flow.Input) wire.Check {
+	if slices.Contains(c.l.Policy.Nationalities, in.MRZ.Nationality) {
+		return flow.Pass(c.Name())
+	}
+	return flow.Refer(c.Name(), ReasonNationality, "nationality %q is not admitted at this gate (admitted: %s)",
+		in.MRZ.Nationality, strings.Join(c.l.Policy.Nationalities, ", "))
 }
 
 type minorCheck struct{ l Lists }
 
 func (minorCheck) Name() string { return "minor" }
 func (c minorCheck) Run(_ context.Context, in flow.Input) []wire.Check {
-	return timed(func() wire.Check { return c.run(in) })
+	return []wire.Check{c.run(in)}
 }
 
 func (c minorCheck) run(in flow.Input) wire.Check {
 	limit := *c.l.Policy.MinorAge
 	birth, err := identity.ParseDate(in.MRZ.BirthDate)
 	if err != nil || birth.Year == 0 {
-		return refer(c.Name(), ReasonBirthDateUnknown, "birth date %q unknown: the age rule (%d) cannot be checked", in.MRZ.BirthDate, limit)
+		return flow.Refer(c.Name(), ReasonBirthDateUnknown, "birth date %q unknown: the age rule (%d) cannot be checked", in.MRZ.BirthDate, limit)
 	}
 	// An unknown month or day counts as the latest possible: a traveller
 	// who may be a minor is treated as one.
@@ -265,9 +257,9 @@ func (c minorCheck) run(in flow.Input) wire.Check {
 	}
 	adult := time.Date(birth.Year+limit, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 	if today(in).Before(adult) {
-		return refer(c.Name(), ReasonMinor, "traveller born %s is under %d", in.MRZ.BirthDate, limit)
+		return flow.Refer(c.Name(), ReasonMinor, "traveller born %s is under %d", in.MRZ.BirthDate, limit)
 	}
-	return pass(c.Name())
+	return flow.Pass(c.Name())
 }
 
 // parseDay reads a list's YYYY-MM-DD date (validated when applied).
@@ -280,19 +272,19 @@ type visaCheck struct{ l Lists }
 
 func (visaCheck) Name() string { return "visa" }
 func (c visaCheck) Run(ctx context.Context, in flow.Input) []wire.Check {
-	return timed(func() wire.Check { return c.run(ctx, in) })
+	return []wire.Check{c.run(ctx, in)}
 }
 
 func (c visaCheck) run(ctx context.Context, in flow.Input) wire.Check {
 	if c.l.citizen(in) || !slices.Contains(c.l.Policy.VisaRequired, in.MRZ.Nationality) {
-		return pass(c.Name())
+		return flow.Pass(c.Name())
 	}
 	visas, err := c.l.Replica.Visas(ctx, in.MRZ.IssuingState, in.MRZ.DocumentNumber)
 	if err != nil {
 		return c.l.failed(ctx, c.Name(), err)
 	}
 	if len(visas) == 0 {
-		return refer(c.Name(), ReasonVisaMissing, "nationality %s needs a visa or residence permit; none is held for document %s",
+		return flow.Refer(c.Name(), ReasonVisaMissing, "nationality %s needs a visa or residence permit; none is held for document %s",
 			in.MRZ.Nationality, in.MRZ.DocumentNumber)
 	}
 	day := today(in)
@@ -308,15 +300,15 @@ func (c visaCheck) run(ctx context.Context, in flow.Input) wire.Check {
 				return c.l.failed(ctx, c.Name(), err)
 			}
 			if used >= v.Entries {
-				return refer(c.Name(), ReasonVisaEntriesUsed, "%s %s allows %d entries; %d recorded since %s",
+				return flow.Refer(c.Name(), ReasonVisaEntriesUsed, "%s %s allows %d entries; %d recorded since %s",
 					v.Kind, v.ID, v.Entries, used, v.ValidFrom)
 			}
 		}
-		r := pass(c.Name())
+		r := flow.Pass(c.Name())
 		r.Message = fmt.Sprintf("%s %s valid until %s", v.Kind, v.ID, v.ValidUntil)
 		return r
 	}
-	return refer(c.Name(), ReasonVisaExpired, "no valid visa or permit today: %s", strings.Join(expired, "; "))
+	return flow.Refer(c.Name(), ReasonVisaExpired, "no valid visa or permit today: %s", strings.Join(expired, "; "))
 }
 
 func (c visaCheck) entriesSince(ctx context.Context, in flow.Input, since time.Time) (int, error) {
@@ -346,19 +338,19 @@ type stayCheck struct{ l Lists }
 
 func (stayCheck) Name() string { return "stay" }
 func (c stayCheck) Run(ctx context.Context, in flow.Input) []wire.Check {
-	return timed(func() wire.Check { return c.run(ctx, in) })
+	return []wire.Check{c.run(ctx, in)}
 }
 
 func (c stayCheck) run(ctx context.Context, in flow.Input) wire.Check {
 	if c.l.citizen(in) {
-		return pass(c.Name())
+		return flow.Pass(c.Name())
 	}
 	last, err := c.l.lastMovement(ctx, in)
 	if err != nil {
 		return c.l.failed(ctx, c.Name(), err)
 	}
 	if last == nil || last.Direction != lists.DirectionEntry {
-		return pass(c.Name()) // no entry to measure from: the sequence check's business
+		return flow.Pass(c.Name()) // no entry to measure from: the sequence check's business
 	}
 	entered := last.At.UTC().Truncate(24 * time.Hour)
 	// The days of entry and exit both count as days of stay.
@@ -382,10 +374,10 @@ func (c stayCheck) run(ctx context.Context, in flow.Input) wire.Check {
 		}
 	}
 	if allowed > 0 && stayed > allowed || basis == "no visa held" {
-		return refer(c.Name(), ReasonOverstay, "entered %s: %d days stayed, %d permitted (%s)",
+		return flow.Refer(c.Name(), ReasonOverstay, "entered %s: %d days stayed, %d permitted (%s)",
 			entered.Format(time.DateOnly), stayed, allowed, basis)
 	}
-	return pass(c.Name())
+	return flow.Pass(c.Name())
 }
 
 // sequenceCheck refers an exit with no recorded entry and a second entry
@@ -394,12 +386,12 @@ type sequenceCheck struct{ l Lists }
 
 func (sequenceCheck) Name() string { return "sequence" }
 func (c sequenceCheck) Run(ctx context.Context, in flow.Input) []wire.Check {
-	return timed(func() wire.Check { return c.run(ctx, in) })
+	return []wire.Check{c.run(ctx, in)}
 }
 
 func (c sequenceCheck) run(ctx context.Context, in flow.Input) wire.Check {
 	if c.l.Policy.Sequence == "foreigners" && c.l.citizen(in) {
-		return pass(c.Name())
+		return flow.Pass(c.Name())
 	}
 	last, err := c.l.lastMovement(ctx, in)
 	if err != nil {
@@ -411,36 +403,36 @@ func (c sequenceCheck) run(ctx context.Context, in flow.Input) wire.Check {
 		if last != nil {
 			what = fmt.Sprintf("the last movement is an exit at %s on %s", last.Gate, last.At.Format(time.DateOnly))
 		}
-		return refer(c.Name(), ReasonNoEntryRecorded, "exit with no recorded entry in the last %d days: %s",
+		return flow.Refer(c.Name(), ReasonNoEntryRecorded, "exit with no recorded entry in the last %d days: %s",
 			c.l.Policy.SequenceWindowDays, what)
 	case c.l.Direction == lists.DirectionEntry && last != nil && last.Direction == lists.DirectionEntry:
-		return refer(c.Name(), ReasonDoubleEntry, "second entry: already entered at %s on %s with no exit recorded since",
+		return flow.Refer(c.Name(), ReasonDoubleEntry, "second entry: already entered at %s on %s with no exit recorded since",
 			last.Gate, last.At.Format(time.DateOnly))
 	}
-	return pass(c.Name())
+	return flow.Pass(c.Name())
 }
 
 type registrationCheck struct{ l Lists }
 
 func (registrationCheck) Name() string { return "registration" }
 func (c registrationCheck) Run(ctx context.Context, in flow.Input) []wire.Check {
-	return timed(func() wire.Check { return c.run(ctx, in) })
+	return []wire.Check{c.run(ctx, in)}
 }
 
 func (c registrationCheck) run(ctx context.Context, in flow.Input) wire.Check {
 	code := in.MRZ.DocumentCode
 	if !slices.ContainsFunc(c.l.Policy.RegistrationRequired, func(p string) bool { return strings.HasPrefix(code, p) }) {
-		return pass(c.Name())
+		return flow.Pass(c.Name())
 	}
 	reg, err := c.l.Replica.Registration(ctx, in.MRZ.IssuingState, in.MRZ.DocumentNumber)
 	if err != nil {
 		return c.l.failed(ctx, c.Name(), err)
 	}
 	if reg == nil {
-		return refer(c.Name(), ReasonNotRegistered, "document code %s needs a registered traveller; document %s is not enrolled", code, in.MRZ.DocumentNumber)
+		return flow.Refer(c.Name(), ReasonNotRegistered, "document code %s needs a registered traveller; document %s is not enrolled", code, in.MRZ.DocumentNumber)
 	}
 	if today(in).After(parseDay(reg.ValidUntil)) {
-		return refer(c.Name(), ReasonNotRegistered, "registration (%s) of document %s ended on %s", reg.Programme, in.MRZ.DocumentNumber, reg.ValidUntil)
+		return flow.Refer(c.Name(), ReasonNotRegistered, "registration (%s) of document %s ended on %s", reg.Programme, in.MRZ.DocumentNumber, reg.ValidUntil)
 	}
-	return pass(c.Name())
+	return flow.Pass(c.Name())
 }

@@ -59,9 +59,12 @@ const (
 	ReasonCheckFailed      = "check_failed"
 )
 
-func pass(name string) wire.Check { return wire.Check{Name: name, Result: wire.ResultPass} }
+// Pass is a passed check's result.
+func Pass(name string) wire.Check { return wire.Check{Name: name, Result: wire.ResultPass} }
 
-func refer(name, reason, format string, args ...any) wire.Check {
+// Refer is a referring check's result with its reason code and the
+// officer's message.
+func Refer(name, reason, format string, args ...any) wire.Check {
 	return wire.Check{Name: name, Result: wire.ResultRefer, Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
 
@@ -87,13 +90,13 @@ func (c mrzCheck) run(in Input) wire.Check {
 		corrected = "OCR confusions corrected, proven by the check digits: " + strings.Join(fixes, "; ")
 	}
 	if !in.MRZ.Valid {
-		r := refer(c.Name(), ReasonMRZInvalid, "MRZ does not verify: %s", strings.Join(in.MRZ.Errors, "; "))
+		r := Refer(c.Name(), ReasonMRZInvalid, "MRZ does not verify: %s", strings.Join(in.MRZ.Errors, "; "))
 		if corrected != "" {
 			r.Message += ". " + corrected
 		}
 		return r
 	}
-	r := pass(c.Name())
+	r := Pass(c.Name())
 	r.Message = corrected
 	return r
 }
@@ -108,18 +111,18 @@ func (c expiryCheck) Run(_ context.Context, in Input) []wire.Check {
 func (c expiryCheck) run(in Input) wire.Check {
 	exp, err := mrz.Expiry(in.MRZ)
 	if err != nil {
-		return refer(c.Name(), ReasonMRZInvalid, "expiry date unreadable: %v", err)
+		return Refer(c.Name(), ReasonMRZInvalid, "expiry date unreadable: %v", err)
 	}
 	today := in.Now.Truncate(24 * time.Hour)
 	// A document is valid through its expiry day.
 	if exp.Before(today) {
-		return refer(c.Name(), ReasonDocumentExpired, "document expired on %s", exp.Format(time.DateOnly))
+		return Refer(c.Name(), ReasonDocumentExpired, "document expired on %s", exp.Format(time.DateOnly))
 	}
 	if c.minDays > 0 && exp.Before(today.AddDate(0, 0, c.minDays)) {
-		return refer(c.Name(), ReasonDocumentExpiring, "document expires on %s, within the %d days this gate requires",
+		return Refer(c.Name(), ReasonDocumentExpiring, "document expires on %s, within the %d days this gate requires",
 			exp.Format(time.DateOnly), c.minDays)
 	}
-	return pass(c.Name())
+	return Pass(c.Name())
 }
 
 type typeCheck struct{ codes []string }
@@ -132,8 +135,8 @@ func (c typeCheck) Run(_ context.Context, in Input) []wire.Check {
 func (c typeCheck) run(in Input) wire.Check {
 	code := in.MRZ.DocumentCode
 	if slices.ContainsFunc(c.codes, func(allowed string) bool { return strings.HasPrefix(code, allowed) }) {
-		return pass(c.Name())
+		return Pass(c.Name())
 	}
-	return refer(c.Name(), ReasonDocumentType, "document code %q is not admitted at this gate (admitted: %s)",
+	return Refer(c.Name(), ReasonDocumentType, "document code %q is not admitted at this gate (admitted: %s)",
 		code, strings.Join(c.codes, ", "))
 }

@@ -57,7 +57,7 @@ func (c *chipCheck) Run(ctx context.Context, in Input) (checks []wire.Check) {
 	defer func() { in.Portrait.Set(portrait, portraitErr) }()
 	if !in.MRZ.Valid {
 		// Without a verified MRZ there are no keys; the mrz check refers.
-		return []wire.Check{refer("chip", inspect.ReasonBadMRZ, "chip not read: the printed MRZ does not verify")}
+		return []wire.Check{Refer("chip", inspect.ReasonBadMRZ, "chip not read: the printed MRZ does not verify")}
 	}
 	required := slices.ContainsFunc(c.required, func(p string) bool { return strings.HasPrefix(in.MRZ.DocumentCode, p) })
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
@@ -145,7 +145,7 @@ func chipChecks(r *inspect.Result) []wire.Check {
 	}
 	if !r.OK && !slices.ContainsFunc(out, func(c wire.Check) bool { return c.Result != wire.ResultPass }) {
 		// Never a pass on doubt: PA did not run, or a step was missing.
-		out = append(out, refer("chip", "chip_incomplete", "the chip inspection did not complete"))
+		out = append(out, Refer("chip", "chip_incomplete", "the chip inspection did not complete"))
 	}
 	return out
 }

@@ -338,7 +338,7 @@ func Observations(burst []LiveFrame) []pad.Observation {
 }
 
 func referScores(name, reason string, scores map[string]float64, format string, args ...any) wire.Check {
-	r := refer(name, reason, format, args...)
+	r := Refer(name, reason, format, args...)
 	r.Scores = finite(scores)
 	return r
 }

@@ -272,16 +272,16 @@ func (f *Flow) document(ctx context.Context, x *crossing) ([]string, []wire.Chec
 	f.entranceOpen = doorErr != nil // a door that failed to close may be open
 
 	var checks []wire.Check
-	lane := pass("single_traveller")
+	lane := Pass("single_traveller")
 	switch n := f.lane.Occupancy(); {
 	case doorErr != nil:
-		lane = refer("single_traveller", ReasonDoorFault, "entrance did not close: %v", doorErr)
+		lane = Refer("single_traveller", ReasonDoorFault, "entrance did not close: %v", doorErr)
 	case n > 1:
-		lane = refer("single_traveller", ReasonTailgating, "%d persons in the lane", n)
+		lane = Refer("single_traveller", ReasonTailgating, "%d persons in the lane", n)
 	}
 	checks = append(checks, lane)
 	if readErr != nil {
-		checks = append(checks, refer("document_read", ReasonDocumentNotRead, "no document read: %v", readErr))
+		checks = append(checks, Refer("document_read", ReasonDocumentNotRead, "no document read: %v", readErr))
 		return nil, checks
 	}
 	return doc.Lines, checks
@@ -299,12 +299,12 @@ func (f *Flow) runChecks(ctx context.Context, in Input) []wire.Check {
 			start := time.Now()
 			defer func() {
 				if r := recover(); r != nil {
-					out[i] = []wire.Check{refer(c.Name(), ReasonCheckFailed, "check failed internally: %v", r)}
+					out[i] = []wire.Check{Refer(c.Name(), ReasonCheckFailed, "check failed internally: %v", r)}
 					f.log.Error("check panicked", "check", c.Name(), "panic", r)
 				}
 				if len(out[i]) == 0 {
 					// A check that reports nothing has not passed.
-					out[i] = []wire.Check{refer(c.Name(), ReasonCheckFailed, "check reported no result")}
+					out[i] = []wire.Check{Refer(c.Name(), ReasonCheckFailed, "check reported no result")}
 				}
 				if len(out[i]) == 1 && out[i][0].DurationMS == 0 {
 					out[i][0].DurationMS = ms(time.Since(start))
@@ -335,7 +335,7 @@ func (f *Flow) doors(ctx context.Context, x *crossing) string {
 	err := x.clock.device(func() error { return f.lane.OpenDoor(ctx, gatectl.Exit) })
 	if err != nil {
 		f.log.Error("exit door did not open: returning the traveller", "crossing", x.c.ID, "err", err)
-		x.c.Checks = append(x.c.Checks, refer("exit_door", ReasonDoorFault, "exit did not open: %v", err))
+		x.c.Checks = append(x.c.Checks, Refer("exit_door", ReasonDoorFault, "exit did not open: %v", err))
 		x.c.Decision = wire.DecisionRefer
 		return f.returnTraveller(ctx, x)
 	}
@@ -369,7 +369,7 @@ func (f *Flow) waitEmpty(ctx context.Context, x *crossing) bool {
 	})
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-			x.c.Checks = append(x.c.Checks, refer("lane", ReasonLaneTimeout, "traveller still in the lane after %s", f.opts.LaneTimeout))
+			x.c.Checks = append(x.c.Checks, Refer("lane", ReasonLaneTimeout, "traveller still in the lane after %s", f.opts.LaneTimeout))
 		}
 		f.log.Warn("lane did not empty", "crossing", x.c.ID, "err", err)
 		return false
