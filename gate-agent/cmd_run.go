@@ -106,6 +106,9 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 		return err
 	}
 	defer lists.Close()
+	// Verified before the lane opens: a gate that has just started is out
+	// of service for the check's seconds rather than referring everyone.
+	lists.Monitor.Verify(ctx)
 
 	up := uplink.New(uplink.Options{
 		Broker:         g.Central.Broker,

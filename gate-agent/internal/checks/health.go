@@ -64,10 +64,16 @@ func NewMonitor(r *replica.Replica, maxAge, every time.Duration, log *slog.Logge
 	}
 }
 
-// Run verifies the replica now and every period, and re-reads the versions
-// in force every few seconds, until ctx ends.
+// Run verifies the replica now (unless a check already passed) and every
+// period, and re-reads the versions in force every few seconds, until ctx
+// ends.
 func (m *Monitor) Run(ctx context.Context) error {
-	m.Verify(ctx)
+	m.mu.Lock()
+	verified := m.verified
+	m.mu.Unlock()
+	if !verified {
+		m.Verify(ctx)
+	}
 	verify := time.NewTicker(m.every)
 	defer verify.Stop()
 	refresh := time.NewTicker(5 * time.Second)
