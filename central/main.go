@@ -18,6 +18,10 @@ const usage = `central — autogate's central server: MQTT broker, ingest, store
 Usage:
   central serve  [--data DIR] [--http ADDR] [--mqtt-listen ADDR | --broker URL]
   central broker [--listen ADDR]
+  central pki init|mosquitto [--data DIR] …
+  central gate add ID | command ID ACTION [--data DIR] …
+  central lists push FILE [--data DIR]
+  central config push FILE [--data DIR]
   central help [COMMAND]
 
 Run 'central COMMAND --help' for the flags of a command.
@@ -39,6 +43,10 @@ type command struct {
 var commands = []command{
 	{"serve", "run central: broker (embedded or external), ingest, store, dashboard and API", runServe},
 	{"broker", "run only the embedded MQTT broker", runBroker},
+	{"pki", "create the fleet PKI (CA, broker and central certificates, signing key); write a Mosquitto config", runPKI},
+	{"gate", "enrol a gate (its certificate and credentials bundle); send it a signed command", runGate},
+	{"lists", "sign and queue a list delta for every gate", runLists},
+	{"config", "sign and queue a gate policy for every gate", runConfig},
 }
 
 func main() {

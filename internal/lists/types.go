@@ -142,7 +142,10 @@ type Delta struct {
 	To       int64     `json:"to"`
 	Full     bool      `json:"full,omitempty"`
 	IssuedAt time.Time `json:"issued_at"`
-	Ops      []Op      `json:"ops"`
+	// ExpiresAt, set by central when it signs the delta, is when a gate
+	// stops accepting it (a recorded delta cannot be replayed later).
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	Ops       []Op      `json:"ops"`
 }
 
 // DocumentKey is the key of a document or registered-traveller record.

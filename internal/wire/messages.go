@@ -115,6 +115,14 @@ type Status struct {
 	Lists map[string]int64 `json:"lists,omitempty"`
 	// Alarms say why the gate is not in normal mode, for the officers.
 	Alarms []string `json:"alarms,omitempty"`
+	// ConfigVersion is the version of central's signed configuration in
+	// force (0: the gate file's own policy only).
+	ConfigVersion int64 `json:"config_version,omitempty"`
+	// HeartbeatS is how often the gate refreshes its status: central calls
+	// a gate stale when its last status is three heartbeats old.
+	HeartbeatS int `json:"heartbeat_s,omitempty"`
+	// DiskFreeBytes is the free space on the gate's data folder's disk.
+	DiskFreeBytes int64 `json:"disk_free_bytes,omitempty"`
 }
 
 // Gate states in Status.

@@ -9,13 +9,38 @@ import (
 // version, independent of message schema versions.
 const Root = "autogate/v1"
 
-// Per-gate topic kinds: autogate/v1/gates/{gate}/{kind}.
+// Per-gate topic kinds: autogate/v1/gates/{gate}/{kind}. The broker's ACL
+// lets a gate publish only the gate → central kinds under its own id and
+// subscribe only to the central → gate kinds under its own id.
 const (
-	KindCrossings = "crossings" // gate → central, QoS 1
-	KindReferrals = "referrals" // gate → central, QoS 1
-	KindStatus    = "status"    // gate → central, retained, last will "offline"
-	KindAcks      = "acks"      // central → gate, QoS 1
-	KindCommands  = "commands"  // central → gate, QoS 1
+	KindCrossings   = "crossings"    // gate → central, QoS 1: one Crossing
+	KindBatches     = "batches"      // gate → central, QoS 1: a CrossingBatch
+	KindReferrals   = "referrals"    // gate → central, QoS 1
+	KindStatus      = "status"       // gate → central, retained, last will "offline"
+	KindCommandAcks = "command_acks" // gate → central, QoS 1: a CommandAck
+	KindResync      = "resync"       // gate → central, QoS 1: a ResyncRequest
+	KindAcks        = "acks"         // central → gate, QoS 1
+	KindCommands    = "commands"     // central → gate, QoS 1: a signed Command
+	KindUpdates     = "updates"      // central → gate, QoS 1: signed updates answering a resync
+)
+
+// GatePublishKinds are the kinds a gate may publish under its own id;
+// GateSubscribeKinds those it may subscribe to under its own id.
+var (
+	GatePublishKinds   = []string{KindCrossings, KindBatches, KindReferrals, KindStatus, KindCommandAcks, KindResync}
+	GateSubscribeKinds = []string{KindAcks, KindCommands, KindUpdates}
+)
+
+// Fleet-wide topics, published by central only, readable by every gate.
+const (
+	// FleetUpdates carries signed list deltas and configurations (QoS 1).
+	FleetUpdates = Root + "/fleet/updates"
+	// FleetVersionsTopic is retained: the latest version of every list and of
+	// the configuration (FleetVersions message), so a gate that was away
+	// learns at once what it is missing and asks for a resync.
+	FleetVersionsTopic = Root + "/fleet/versions"
+	// FleetFilter matches every fleet-wide topic.
+	FleetFilter = Root + "/fleet/#"
 )
 
 // GateTopic returns autogate/v1/gates/{gate}/{kind}.

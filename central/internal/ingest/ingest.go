@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -44,6 +45,12 @@ type Config struct {
 	AckTimeout time.Duration
 	// OnChange, when set, is called after each commit that changed something.
 	OnChange func(Change)
+	// TLS, when set, is central's client side of a tls:// broker.
+	TLS *tls.Config
+	// Extra are further subscriptions (QoS 1, re-made on every connection)
+	// for central's other parts: command acks, resync requests. Their
+	// handlers run on paho's goroutines and must not block for long.
+	Extra map[string]mqtt.MessageHandler
 }
 
 // Change says what a commit changed, so a dashboard refreshes only that.
@@ -122,6 +129,7 @@ func New(cfg Config) (*Ingest, error) {
 	opts := mqtt.NewClientOptions().
 		AddBroker(cfg.BrokerURL).
 		SetClientID(cfg.ClientID).
+		SetTLSConfig(cfg.TLS).
 		// A clean session: after a reconnect central re-subscribes and the
 		// gates' republishing brings back whatever was in flight.
 		SetCleanSession(true).
@@ -213,7 +221,7 @@ func (in *Ingest) onConnect(c mqtt.Client) {
 	in.metrics.connected.Set(1)
 	backoff := time.Second
 	for {
-		err := subscribe(c, in.onMessage)
+		err := subscribe(c, in.onMessage, in.cfg.Extra)
 		if err == nil {
 			break
 		}
@@ -240,8 +248,19 @@ func (in *Ingest) onConnect(c mqtt.Client) {
 	in.log.Info("subscribed to the gates' crossings and statuses", "broker", in.cfg.BrokerURL)
 }
 
-func subscribe(c mqtt.Client, handler mqtt.MessageHandler) error {
-	tok := c.SubscribeMultiple(subscriptions, handler)
+func subscribe(c mqtt.Client, handler mqtt.MessageHandler, extra map[string]mqtt.MessageHandler) error {
+	if err := waitSubscribe(c.SubscribeMultiple(subscriptions, handler)); err != nil {
+		return err
+	}
+	for topic, h := range extra {
+		if err := waitSubscribe(c.Subscribe(topic, 1, h)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func waitSubscribe(tok mqtt.Token) error {
 	if !tok.WaitTimeout(10 * time.Second) {
 		return errors.New("no SUBACK within 10s")
 	}
@@ -256,6 +275,19 @@ func subscribe(c mqtt.Client, handler mqtt.MessageHandler) error {
 		}
 	}
 	return nil
+}
+
+// Publish sends one message on central's connection and waits for the
+// broker to take it (QoS 1 unless told otherwise).
+func (in *Ingest) Publish(topic string, qos byte, retained bool, payload []byte) error {
+	if !in.client.IsConnectionOpen() {
+		return fmt.Errorf("not connected to the MQTT broker %s", in.cfg.BrokerURL)
+	}
+	tok := in.client.Publish(topic, qos, retained, payload)
+	if !tok.WaitTimeout(in.cfg.AckTimeout) {
+		return fmt.Errorf("publishing on %s: the broker did not confirm in %s", topic, in.cfg.AckTimeout)
+	}
+	return tok.Error()
 }
 
 func (in *Ingest) onConnectionLost(_ mqtt.Client, err error) {

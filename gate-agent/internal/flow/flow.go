@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -60,6 +61,8 @@ type Flow struct {
 	log    *slog.Logger
 
 	entranceOpen bool
+	// replaced holds the checks SetChecks put in place of opts.Checks.
+	replaced atomic.Pointer[[]Check]
 
 	mCrossings   *prometheus.CounterVec
 	mStage       *prometheus.HistogramVec
@@ -97,6 +100,18 @@ func New(opts Options, reader docreader.Reader, lane gatectl.Controller, st *sto
 		mNotRecorded: f.NewCounter(prometheus.CounterOpts{Name: "autogate_gate_decisions_not_recorded_total",
 			Help: "Decisions the store refused; the traveller was returned, never admitted."}),
 	}
+}
+
+// SetChecks replaces the checks from the next crossing on (a crossing
+// under way finishes with the set it started with): a new policy from
+// central takes effect without a restart.
+func (f *Flow) SetChecks(checks []Check) { f.replaced.Store(&checks) }
+
+func (f *Flow) currentChecks() []Check {
+	if p := f.replaced.Load(); p != nil {
+		return *p
+	}
+	return f.opts.Checks
 }
 
 // Recover finishes crossings a previous run left decided but unrecorded.
@@ -173,14 +188,15 @@ func (f *Flow) Once(ctx context.Context) (wire.Crossing, error) {
 		now := time.Now()
 		fixed, corrections := mrz.Correct(lines, now)
 		in = Input{Lines: fixed, Now: now, MRZ: mrz.Parse(fixed, now), Corrections: corrections, Device: x.clock.device}
-		if slices.ContainsFunc(f.opts.Checks, func(c Check) bool { _, ok := c.(portraitSource); return ok }) {
+		checkSet := f.currentChecks()
+		if slices.ContainsFunc(checkSet, func(c Check) bool { _, ok := c.(portraitSource); return ok }) {
 			in.Portrait = NewPortrait()
 		}
 		if len(corrections) > 0 {
 			f.log.Info("MRZ OCR confusions corrected", "crossing", x.c.ID, "corrections", len(corrections))
 		}
 		x.c.Document = documentOf(in.MRZ)
-		checks = append(checks, f.runChecks(ctx, in)...)
+		checks = append(checks, f.runChecks(ctx, checkSet, in)...)
 	}
 	x.c.Checks = checks
 	x.done(f)
@@ -289,10 +305,10 @@ func (f *Flow) document(ctx context.Context, x *crossing) ([]string, []wire.Chec
 
 // runChecks runs every check concurrently; a check that panics or overruns
 // refers rather than passes.
-func (f *Flow) runChecks(ctx context.Context, in Input) []wire.Check {
-	out := make([][]wire.Check, len(f.opts.Checks))
+func (f *Flow) runChecks(ctx context.Context, set []Check, in Input) []wire.Check {
+	out := make([][]wire.Check, len(set))
 	var wg sync.WaitGroup
-	for i, c := range f.opts.Checks {
+	for i, c := range set {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

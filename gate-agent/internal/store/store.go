@@ -33,6 +33,13 @@ var migrations = []string{
 		attempts     INTEGER NOT NULL DEFAULT 0,
 		last_sent_at TEXT
 	);`,
+	// Ids (nonces) of the signed commands this gate has accepted, kept
+	// past their expiry so a recorded command is never executed twice.
+	`CREATE TABLE commands_seen (
+		id         TEXT PRIMARY KEY,
+		expires_at TEXT NOT NULL,
+		seen_at    TEXT NOT NULL
+	);`,
 }
 
 // Store is an open gate database.
@@ -252,6 +259,24 @@ func (s *Store) Crossing(ctx context.Context, id string) (wire.Crossing, error) 
 		return c, err
 	}
 	return c, json.Unmarshal(payload, &c)
+}
+
+// RememberCommand records a command id (its nonce) and reports whether it
+// is new: false means it was seen before and must not run again. Ids whose
+// command expired more than keep ago are forgotten (an expired command is
+// refused on its expiry alone).
+func (s *Store) RememberCommand(ctx context.Context, id string, expires time.Time, keep time.Duration) (fresh bool, err error) {
+	now := time.Now()
+	if _, err := s.db.ExecContext(ctx, "DELETE FROM commands_seen WHERE expires_at < ?", ts(now.Add(-keep))); err != nil {
+		return false, fmt.Errorf("pruning seen commands: %w", err)
+	}
+	res, err := s.db.ExecContext(ctx, "INSERT OR IGNORE INTO commands_seen (id, expires_at, seen_at) VALUES (?, ?, ?)",
+		id, ts(expires), ts(now))
+	if err != nil {
+		return false, fmt.Errorf("remembering command %s: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 func placeholders(n int) string {

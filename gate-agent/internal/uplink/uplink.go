@@ -2,6 +2,7 @@ package uplink
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,9 +28,16 @@ type Options struct {
 	ConnectTimeout time.Duration
 	// Status returns the gate's current status; the uplink fills in the
 	// version, state, time and outbox depth.
-	Status   func() wire.Status
-	Logger   *slog.Logger
-	Registry prometheus.Registerer
+	Status func() wire.Status
+	// TLS, when set, is the client side of a tls:// broker: central's CA
+	// and the gate's own certificate.
+	TLS *tls.Config
+	// Subscriptions are further topics (filters) to subscribe to at QoS 1
+	// on every connection, besides the gate's acks: commands, updates,
+	// fleet-wide topics. Handlers run on paho's goroutines.
+	Subscriptions map[string]mqtt.MessageHandler
+	Logger        *slog.Logger
+	Registry      prometheus.Registerer
 }
 
 // Uplink publishes a gate's outbox to central.
@@ -102,6 +110,7 @@ func (u *Uplink) clientOptions() *mqtt.ClientOptions {
 		SetConnectTimeout(u.opts.ConnectTimeout).
 		SetWriteTimeout(5*time.Second).
 		SetOrderMatters(false).
+		SetTLSConfig(u.opts.TLS).
 		SetBinaryWill(wire.GateTopic(u.opts.Gate, wire.KindStatus), wire.Encode(will), 1, true).
 		SetOnConnectHandler(u.onConnect).
 		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
@@ -114,11 +123,17 @@ func (u *Uplink) clientOptions() *mqtt.ClientOptions {
 func (u *Uplink) onConnect(c mqtt.Client) {
 	u.mConnected.Set(1)
 	u.log.Info("connected to the broker")
-	t := c.Subscribe(wire.GateTopic(u.opts.Gate, wire.KindAcks), 1, u.onAck)
-	if !t.WaitTimeout(u.opts.ConnectTimeout) || t.Error() != nil {
-		u.log.Error("subscribing to acks failed; will retry on reconnect", "err", t.Error())
-		c.Disconnect(0)
-		return
+	subs := map[string]mqtt.MessageHandler{wire.GateTopic(u.opts.Gate, wire.KindAcks): u.onAck}
+	for topic, h := range u.opts.Subscriptions {
+		subs[topic] = h
+	}
+	for topic, h := range subs {
+		t := c.Subscribe(topic, 1, h)
+		if !t.WaitTimeout(u.opts.ConnectTimeout) || t.Error() != nil {
+			u.log.Error("subscribing failed; will retry on reconnect", "topic", topic, "err", t.Error())
+			c.Disconnect(0)
+			return
+		}
 	}
 	u.publishStatus(wire.StateOnline)
 	u.epoch.Add(1)
@@ -155,6 +170,19 @@ func (u *Uplink) poke() {
 	case u.kick <- struct{}{}:
 	default:
 	}
+}
+
+// Publish sends one message on the gate's connection (QoS 1 unless told
+// otherwise) and waits for the broker to take it.
+func (u *Uplink) Publish(topic string, qos byte, retained bool, payload []byte) error {
+	if !u.client.IsConnectionOpen() {
+		return errors.New("not connected to the broker")
+	}
+	t := u.client.Publish(topic, qos, retained, payload)
+	if !t.WaitTimeout(5 * time.Second) {
+		return fmt.Errorf("publishing on %s: the broker did not confirm in 5s", topic)
+	}
+	return t.Error()
 }
 
 // Connected reports whether the broker connection is up.
