@@ -7,7 +7,7 @@ import (
 )
 
 const gateHelp = `Usage:
-  central gate add ID [--data DIR] [--out FILE]
+  central gate add ID [--data DIR] [--out FILE] [--reissue]
   central gate command ID ACTION --reason TEXT [--data DIR] [--broker URL]
 
 add      enrols a gate: issues its client certificate and writes the

@@ -17,11 +17,11 @@ const usage = `central — autogate's central server: MQTT broker, ingest, store
 
 Usage:
   central serve  [--data DIR] [--http ADDR] [--mqtt-listen ADDR | --broker URL]
-  central broker [--listen ADDR]
+  central broker [--listen ADDR] [--data DIR]
   central pki init|mosquitto [--data DIR] …
   central gate add ID | command ID ACTION [--data DIR] …
-  central lists push FILE [--data DIR]
-  central config push FILE [--data DIR]
+  central lists push FILE | status [--data DIR]
+  central config push FILE.toml [--data DIR] [--direction entry|exit]
   central help [COMMAND]
 
 Run 'central COMMAND --help' for the flags of a command.

@@ -63,7 +63,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"serve", "extra"}, exitUsage, "", `unexpected argument "extra"`},
 		{[]string{"serve", "--mqtt-listen", "127.0.0.1:1", "--broker", "tcp://127.0.0.1:2"}, exitUsage, "", "not both"},
 		{[]string{"serve", "--broker", "http://127.0.0.1:2"}, exitUsage, "", "want tcp://host:port"},
-		{[]string{"serve", "--broker", "ssl://127.0.0.1:2"}, exitUsage, "", "not supported yet"},
+		{[]string{"serve", "--broker", "wss://127.0.0.1:2"}, exitUsage, "", "not supported"},
 		{[]string{"serve", "--broker", "tcp://127.0.0.1"}, exitUsage, "", "both host and port"},
 		{[]string{"serve", "--http", "8080"}, exitUsage, "", "--http"},
 		{[]string{"serve", "--mqtt-listen", "localhost"}, exitUsage, "", "--mqtt-listen"},

@@ -7,15 +7,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"time"
 
+	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"autogate/central/internal/broker"
+	"autogate/central/internal/distribute"
 	"autogate/central/internal/ingest"
 	"autogate/central/internal/store"
 	"autogate/central/internal/web"
@@ -31,6 +34,12 @@ is committed, and serves the dashboard, the JSON API (/api/gates,
 By default an embedded MQTT broker listens on --mqtt-listen. With --broker
 central uses an external broker (Mosquitto, EMQX) and starts none; give one
 or the other, not both.
+
+Once DIR holds the fleet PKI ('central pki init'), the embedded broker
+speaks TLS (default --mqtt-listen 127.0.0.1:8883) and admits only clients
+with a certificate of the fleet CA, each gate on its own topics only; with
+--broker tls://host:port central connects with its own certificate. Without
+a PKI the broker accepts anyone, and central says so in its log.
 
 SIGINT or SIGTERM stops it cleanly: the current batch is committed and
 acknowledged before exit.
@@ -54,8 +63,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var cfg serveConfig
 	fs.StringVar(&cfg.dataDir, "data", defaultDataDir, "`DIR` holding the SQLite database (created if missing)")
 	fs.StringVar(&cfg.httpAddr, "http", defaultHTTP, "`ADDR` (host:port) of the dashboard, API, /metrics and /healthz")
-	fs.StringVar(&cfg.mqttListen, "mqtt-listen", broker.DefaultListen, "`ADDR` (host:port) the embedded MQTT broker listens on")
-	fs.StringVar(&cfg.brokerURL, "broker", "", "`URL` of an external MQTT broker, tcp://host:port; no embedded broker is started")
+	fs.StringVar(&cfg.mqttListen, "mqtt-listen", broker.DefaultListen, "`ADDR` (host:port) the embedded MQTT broker listens on; "+broker.DefaultTLSListen+" once DIR holds a PKI")
+	fs.StringVar(&cfg.brokerURL, "broker", "", "`URL` of an external MQTT broker, tls://host:port (central's certificate from DIR/pki) or tcp://host:port; no embedded broker is started")
 	if code, done := parseFlags(fs, args, serveHelp, stdout, stderr); done {
 		return code
 	}
@@ -77,6 +86,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if cfg.dataDir == "" {
 		return usageError(stderr, "serve", "--data must name a folder")
 	}
+	if !set["mqtt-listen"] {
+		cfg.mqttListen = brokerDefaultListen(cfg.dataDir)
+	}
+	if err := checkBrokerPKI(cfg.dataDir, cfg.brokerURL); err != nil {
+		fmt.Fprintf(stderr, "central serve: %v\n", err)
+		return exitError // before anything is created in --data
+	}
 
 	log := newLogger(stderr)
 	if err := serve(ctx, cfg, log); err != nil {
@@ -93,9 +109,9 @@ func checkBrokerURL(raw string) error {
 		return fmt.Errorf("%q is not a URL (want tcp://host:port)", raw)
 	}
 	switch u.Scheme {
-	case "tcp", "mqtt":
-	case "ssl", "tls", "mqtts", "ws", "wss":
-		return fmt.Errorf("%q: scheme %s is not supported yet (TLS and websockets come with the fleet PKI); use tcp://host:port", raw, u.Scheme)
+	case "tcp", "mqtt", "ssl", "tls", "mqtts":
+	case "ws", "wss":
+		return fmt.Errorf("%q: scheme %s is not supported; use tls://host:port (or tcp://host:port)", raw, u.Scheme)
 	default:
 		return fmt.Errorf("%q: want tcp://host:port", raw)
 	}
@@ -122,24 +138,53 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	}
 	defer httpLn.Close()
 
+	// With a fleet PKI in the data folder the embedded broker requires gate
+	// certificates and central connects with its own (cmd_pki.go).
+	sec, err := loadMQTTSecurity(cfg.dataDir, cfg.brokerURL, log)
+	if err != nil {
+		return err
+	}
 	brokerURL := cfg.brokerURL
 	var embedded *broker.Broker
 	if brokerURL == "" {
-		embedded, err = broker.Start(broker.Options{Listen: cfg.mqttListen, Logger: log})
+		embedded, err = broker.Start(broker.Options{Listen: cfg.mqttListen, Logger: log, TLS: sec.serverTLS, Auth: brokerAuth(sec)})
 		if err != nil {
-			return listenError("MQTT", cfg.mqttListen, "--mqtt-listen", "use the broker already running there with --broker tcp://"+clientHost(cfg.mqttListen), err)
+			return listenError("MQTT", cfg.mqttListen, "--mqtt-listen", "use the broker already running there with --broker "+sec.scheme()+"://"+clientHost(cfg.mqttListen), err)
 		}
 		defer embedded.Close()
-		brokerURL = "tcp://" + clientHost(embedded.Addr())
+		brokerURL = sec.scheme() + "://" + clientHost(embedded.Addr())
 	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		web.NewGateCollector(st, log))
+	if sec.auth != nil {
+		reg.MustRegister(sec.auth) // autogate_broker_denied_total
+	}
 
 	var site *web.Server
-	in, err := ingest.New(ingest.Config{
-		BrokerURL: brokerURL, Store: st, Logger: log, Metrics: reg,
+	var in *ingest.Ingest
+	extra := map[string]mqtt.MessageHandler{}
+	cmdSender, err := serveCommands(cfg.dataDir, st, log, reg, extra, func(topic string, qos byte, retained bool, payload []byte) error {
+		return in.Publish(topic, qos, retained, payload)
+	})
+	if err != nil {
+		return err
+	}
+	_ = cmdSender // the officers' web console (a later issue) sends through it
+	// Signed list deltas and configurations queued by `central lists push`
+	// and `central config push`, published to the gates.
+	updates, err := distribute.Open(cfg.dataDir)
+	if err != nil {
+		return err
+	}
+	defer updates.Close()
+	publisher := distribute.NewPublisher(updates, func(topic string, qos byte, retained bool, payload []byte) error {
+		return in.Publish(topic, qos, retained, payload)
+	}, distribute.PublisherOptions{Logger: log, Registry: reg})
+	maps.Copy(extra, publisher.Subscriptions())
+	in, err = ingest.New(ingest.Config{
+		BrokerURL: brokerURL, Store: st, Logger: log, Metrics: reg, Extra: extra, TLS: sec.clientTLS,
 		OnChange: func(c ingest.Change) {
 			if site != nil {
 				site.Notify(c.Crossings, c.Gates, c.Rejects)
@@ -175,6 +220,11 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	if err := in.Start(); err != nil {
 		return err
 	}
+	// The publisher runs on ingest's connection: it starts after ingest
+	// and stops before it.
+	pubCtx, stopPublisher := context.WithCancel(context.Background())
+	publisherDone := make(chan struct{})
+	go func() { defer close(publisherDone); publisher.Run(pubCtx) }()
 	attrs := []any{"dashboard", "http://" + dashboardHost(httpLn.Addr().String()) + "/", "data", st.Path()}
 	if embedded != nil {
 		attrs = append(attrs, "broker", "embedded", "mqtt_listen", embedded.Addr())
@@ -191,6 +241,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		runErr = fmt.Errorf("HTTP server on %s: %w", httpLn.Addr(), err)
 	}
 
+	stopPublisher()
+	<-publisherDone
 	stopCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := in.Stop(stopCtx); err != nil {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -15,15 +17,20 @@ import (
 	"syscall"
 	"time"
 
+	mqtt "github.com/eclipse/paho.mqtt.golang"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
 	"autogate/drivers/emrtd/trust"
+	"autogate/gate-agent/internal/commands"
 	"autogate/gate-agent/internal/config"
+	"autogate/gate-agent/internal/diskwatch"
 	"autogate/gate-agent/internal/flow"
+	"autogate/gate-agent/internal/replica"
 	"autogate/gate-agent/internal/store"
+	"autogate/gate-agent/internal/updates"
 	"autogate/gate-agent/internal/uplink"
 	"autogate/internal/wire"
 	"autogate/models/face"
@@ -110,11 +117,47 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 	// of service for the check's seconds rather than referring everyone.
 	lists.Monitor.Verify(ctx)
 
-	up := uplink.New(uplink.Options{
+	disk := diskwatch.New(diskwatch.Options{Dir: g.DataDir(),
+		Warn: int64(g.Agent.DiskWarnMB) << 20, Alarm: int64(g.Agent.DiskAlarmMB) << 20, Logger: log, Registry: reg})
+	disk.Check() // the first status already carries the figure
+
+	// The flow, made below, is locked and unlocked by officers' commands,
+	// whose handler joins subs once it exists: the uplink subscribes them
+	// on every connection.
+	var fl *flow.Flow
+	subs := map[string]mqtt.MessageHandler{}
+	// Central's signed list deltas and configurations. keyring holds
+	// central's signing keys from the gate's credentials bundle; without it
+	// every signed message is refused. applyPolicy is set once the flow
+	// exists, before the uplink runs.
+	keyring, brokerTLS, err := gateCredentials(g, log)
+	if err != nil {
+		return err
+	}
+	var up *uplink.Uplink
+	var applyPolicy func(config.Policy) error
+	upd, err := updates.New(updates.Options{
+		Gate: g.Gate.ID, Direction: g.Gate.Direction, DataDir: g.DataDir(), Keyring: keyring, Replica: lists.Replica,
+		Publish: func(topic string, qos byte, retained bool, payload []byte) error {
+			return up.Publish(topic, qos, retained, payload)
+		},
+		Apply:   func(p config.Policy) error { return applyPolicy(p) },
+		Applied: func(replica.Applied) { lists.Monitor.Refresh(ctx) },
+		Logger:  log, Registry: reg,
+	})
+	if err != nil {
+		return err
+	}
+	maps.Copy(subs, upd.Handlers())
+
+	up = uplink.New(uplink.Options{
+		Subscriptions:  subs,
 		Broker:         g.Central.Broker,
+		TLS:            brokerTLS,
 		Gate:           g.Gate.ID,
 		AckTimeout:     time.Duration(g.Central.AckTimeoutS) * time.Second,
 		MaxInflight:    g.Central.MaxInflight,
+		BatchMax:       g.Central.BatchMax,
 		Heartbeat:      time.Duration(g.Central.HeartbeatS) * time.Second,
 		ConnectTimeout: time.Duration(g.Central.ConnectTimeoS) * time.Second,
 		Status: func() wire.Status {
@@ -124,6 +167,15 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 			if !h.OK {
 				s.Mode, s.Alarms = "refer_all", []string{h.Reason + ": " + h.Message}
 			}
+			if fl != nil && fl.Locked() {
+				s.Mode = flow.ModeLocked // an officer's lock outranks refer_all
+			}
+			s.ConfigVersion = upd.ConfigVersion()
+			s.Alarms = append(s.Alarms, upd.Alarms()...)
+			s.DiskFreeBytes = disk.Free()
+			if a := disk.Alarm(); a != "" {
+				s.Alarms = append(s.Alarms, a)
+			}
 			return s
 		},
 		Logger:   log,
@@ -131,6 +183,8 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 	}, st)
 
 	checks := append(flow.DocumentChecks(g.Policy), lists.Checks()...)
+	var chipCheck func(required []string) flow.Check // rebuilt with a new policy's chip_required
+	var faceCheck flow.Check
 	if devs.Chip != nil {
 		store, rep, err := trust.LoadDir(g.Resolve(g.Chip.TrustDir))
 		if err != nil {
@@ -140,7 +194,10 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 			return fmt.Errorf("chip.trust_dir %s holds no CSCA: every chip would fail Passive Authentication; add master lists or CSCA certificates", g.Chip.TrustDir)
 		}
 		log.Info("trust store loaded", "dir", g.Chip.TrustDir, "cscas", store.Len(), "summary", rep.Summary())
-		checks = append(checks, flow.ChipCheck(devs.Chip, store, g.Policy.ChipRequired, time.Duration(g.Chip.TimeoutS)*time.Second))
+		chipCheck = func(required []string) flow.Check {
+			return flow.ChipCheck(devs.Chip, store, required, time.Duration(g.Chip.TimeoutS)*time.Second)
+		}
+		checks = append(checks, chipCheck(g.Policy.ChipRequired))
 	}
 	if devs.Camera != nil {
 		start := time.Now()
@@ -155,17 +212,19 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 			padCfg = pad.ChallengeConfig()
 		}
 		padCfg.Threshold = *g.Face.PADThreshold
-		checks = append(checks, flow.FaceCheck(devs.Camera, eng, flow.FaceOptions{
+		faceCheck = flow.FaceCheck(devs.Camera, eng, flow.FaceOptions{
 			BurstFrames:     g.Face.BurstFrames,
 			CaptureTimeout:  time.Duration(g.Face.CaptureTimeoutS) * time.Second,
 			MinQuality:      *g.Face.MinQuality,
 			PAD:             padCfg,
 			MaxPortraitWait: time.Duration(g.Chip.TimeoutS) * time.Second,
-		}))
+		})
+		checks = append(checks, faceCheck)
 	}
-	fl := flow.New(flow.Options{
+	fl = flow.New(flow.Options{
 		Gate: g.Gate.ID, Post: g.Gate.Post, Direction: g.Gate.Direction,
-		Checks: checks,
+		Checks:       checks,
+		HoldReferred: time.Duration(g.Central.HoldReferredS) * time.Second,
 		Recorded: func(c wire.Crossing) {
 			// Off the lane's path: a movement waits while a delta applies.
 			go lists.Recorded(ctx, c)
@@ -180,6 +239,36 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 	if err := fl.Recover(ctx); err != nil {
 		return err
 	}
+	// A policy from central replaces the gate file's from the next
+	// crossing on: the policy's checks are rebuilt, the devices' kept.
+	applyPolicy = func(p config.Policy) error {
+		l := lists.Lists
+		l.Policy = p
+		next := append(flow.DocumentChecks(p), l.Checks()...)
+		if chipCheck != nil {
+			next = append(next, chipCheck(p.ChipRequired))
+		}
+		if faceCheck != nil {
+			next = append(next, faceCheck)
+		}
+		fl.SetChecks(next)
+		return nil
+	}
+	if err := upd.LoadConfig(); err != nil {
+		log.Warn("the configuration from central kept on disk is not in force", "err", err)
+	}
+	cmds, err := commands.New(commands.Options{Gate: g.Gate.ID, Keyring: keyring, Store: st,
+		Executor: fl, Publish: up.Publish, Logger: log, Registry: reg,
+		Mode: func() string {
+			if fl.Locked() || lists.Monitor.Health(time.Now()).OK {
+				return fl.Mode()
+			}
+			return "refer_all"
+		}})
+	if err != nil {
+		return err
+	}
+	subs[cmds.Topic()] = cmds.OnMessage
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
@@ -204,6 +293,8 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 
 	grp, gctx := errgroup.WithContext(ctx)
 	grp.Go(func() error { return up.Run(gctx) })
+	grp.Go(func() error { return upd.Run(gctx) })
+	grp.Go(func() error { return disk.Run(gctx) })
 	grp.Go(func() error { return fl.Run(gctx) })
 	grp.Go(func() error { return lists.Monitor.Run(gctx) })
 	if devs.Feed != nil {
@@ -224,4 +315,30 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 	err = grp.Wait()
 	log.Info("gate-agent stopped")
 	return err
+}
+
+// gateCredentials loads the gate's credentials bundle (central.credentials):
+// central's signing keys, and the client side of a TLS broker (nil over
+// tcp://). The gate file was validated, but --broker may have changed the
+// broker since.
+func gateCredentials(g *config.Gate, log *slog.Logger) (wire.Keyring, *tls.Config, error) {
+	creds, err := g.LoadCredentials()
+	if err != nil {
+		return nil, nil, fmt.Errorf("central.credentials: %w", err)
+	}
+	switch {
+	case creds == nil && g.BrokerTLS():
+		return nil, nil, fmt.Errorf("central.broker %s speaks TLS, but the gate file names no central.credentials: run 'central gate add %s' on central and set credentials to the file it writes", g.Central.Broker, g.Gate.ID)
+	case creds == nil:
+		log.Warn("SECURITY: no central.credentials: the broker cannot tell this gate from another, and central's signed lists, configurations and commands are refused", "broker", g.Central.Broker)
+		return nil, nil, nil
+	}
+	if left := time.Until(creds.NotAfter); left < 30*24*time.Hour {
+		log.Warn("the gate's certificate expires soon: have central reissue it ('central gate add ID --reissue') and replace the bundle", "expires", creds.NotAfter.UTC().Format(time.RFC3339), "credentials", g.Central.Credentials)
+	}
+	if !g.BrokerTLS() {
+		log.Warn("SECURITY: central.broker is not a TLS broker: the gate's certificate is unused", "broker", g.Central.Broker)
+		return creds.Keyring, nil, nil
+	}
+	return creds.Keyring, creds.ClientTLS(), nil
 }

@@ -48,6 +48,11 @@ func GateTopic(gate, kind string) string {
 	return Root + "/gates/" + gate + "/" + kind
 }
 
+// GateClientID is the MQTT client id a gate connects with. The broker
+// refuses a gate under any other id, so one gate cannot take over another's
+// session or last will.
+func GateClientID(gate string) string { return "autogate-gate-" + gate }
+
 // AllGates returns the subscription filter for one kind on every gate.
 func AllGates(kind string) string {
 	return Root + "/gates/+/" + kind

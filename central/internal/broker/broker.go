@@ -13,8 +13,12 @@ import (
 	"autogate/internal/wire"
 )
 
-// DefaultListen is where the embedded broker listens unless told otherwise.
-const DefaultListen = "127.0.0.1:1883"
+// DefaultListen is where the embedded broker listens unless told otherwise;
+// DefaultTLSListen when it speaks TLS (MQTT's registered TLS port).
+const (
+	DefaultListen    = "127.0.0.1:1883"
+	DefaultTLSListen = "127.0.0.1:8883"
+)
 
 // MaxPacketBytes is the largest MQTT packet the broker accepts. It leaves
 // room above wire.MaxMessageBytes so an oversized message still reaches
@@ -28,12 +32,11 @@ type Options struct {
 	Listen string
 	// Logger receives the broker's logs; nil means slog.Default().
 	Logger *slog.Logger
-	// TLS, when set, makes the listener speak MQTT over TLS. Not wired to the
-	// command line yet: gate certificates come with the fleet PKI.
+	// TLS, when set, makes the listener speak MQTT over TLS (pki.ServerTLS:
+	// client certificates required).
 	TLS *tls.Config
-	// Auth authenticates clients and checks topic ACLs; nil allows every
-	// client every topic. This is where per-gate credentials and the
-	// "publish only under your own gate id" rule will plug in.
+	// Auth authenticates clients and checks topic ACLs (NewCertAuth); nil
+	// allows every client every topic.
 	Auth mqtt.Hook
 }
 
@@ -41,6 +44,7 @@ type Options struct {
 type Broker struct {
 	srv       *mqtt.Server
 	addr      string
+	tls       bool
 	closeOnce sync.Once
 }
 
@@ -55,6 +59,9 @@ func Start(opts Options) (*Broker, error) {
 	}
 	caps := mqtt.NewDefaultServerCapabilities()
 	caps.MaximumPacketSize = MaxPacketBytes
+	// A refused subscription answers 0x80, the only failure code MQTT 3.1.1
+	// (paho, the gates) knows; mochi's default 0x87 exists only in MQTT 5.
+	caps.Compatibilities.ObscureNotAuthorized = true
 	srv := mqtt.New(&mqtt.Options{
 		Capabilities: caps,
 		Logger:       slog.New(quietHandler{logger.Handler()}).With("component", "mqtt-broker"),
@@ -66,7 +73,16 @@ func Start(opts Options) (*Broker, error) {
 	if err := srv.AddHook(authHook, nil); err != nil {
 		return nil, fmt.Errorf("broker: adding auth hook %s: %w", authHook.ID(), err)
 	}
-	tcp := listeners.NewTCP(listeners.Config{Type: listeners.TypeTCP, ID: "tcp", Address: opts.Listen, TLSConfig: opts.TLS})
+	var tcp listeners.Listener = listeners.NewTCP(listeners.Config{Type: listeners.TypeTCP, ID: "tcp", Address: opts.Listen})
+	if opts.TLS != nil {
+		failed := func(remote string, err error) {
+			logger.Warn("MQTT client refused in the TLS handshake", "remote", remote, "error", err)
+		}
+		if ca, ok := authHook.(*CertAuth); ok {
+			failed = ca.handshakeFailed
+		}
+		tcp = newTLSListener("tls", opts.Listen, opts.TLS, failed)
+	}
 	if err := srv.AddListener(tcp); err != nil {
 		srv.Close()
 		return nil, fmt.Errorf("broker: listening for MQTT on %s: %w", opts.Listen, err)
@@ -75,15 +91,21 @@ func Start(opts Options) (*Broker, error) {
 		srv.Close()
 		return nil, fmt.Errorf("broker: starting on %s: %w", opts.Listen, err)
 	}
-	return &Broker{srv: srv, addr: tcp.Address()}, nil
+	return &Broker{srv: srv, addr: tcp.Address(), tls: opts.TLS != nil}, nil
 }
 
 // Addr is the address the broker listens on (with the real port when
 // Options.Listen asked for port 0).
 func (b *Broker) Addr() string { return b.addr }
 
-// URL is the address as a client broker URL, tcp://host:port.
-func (b *Broker) URL() string { return "tcp://" + b.addr }
+// URL is the address as a client broker URL, tcp://host:port, or
+// tls://host:port when the broker speaks TLS.
+func (b *Broker) URL() string {
+	if b.tls {
+		return "tls://" + b.addr
+	}
+	return "tcp://" + b.addr
+}
 
 // Clients counts the connected clients.
 func (b *Broker) Clients() int {

@@ -8,12 +8,13 @@ import (
 	"net"
 	"net/url"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"autogate/central/internal/broker/brokertest"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -30,44 +31,7 @@ func start(t *testing.T, listen string) *Broker {
 
 func connect(t *testing.T, brokerURL, id string, opts ...func(*mqtt.ClientOptions)) mqtt.Client {
 	t.Helper()
-	o := mqtt.NewClientOptions().AddBroker(brokerURL).SetClientID(id).SetAutoReconnect(false)
-	for _, f := range opts {
-		f(o)
-	}
-	c := mqtt.NewClient(o)
-	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
-		t.Fatalf("connect %s to %s: %v", id, brokerURL, tok.Error())
-	}
-	t.Cleanup(func() { c.Disconnect(50) })
-	return c
-}
-
-type inbox struct {
-	mu   sync.Mutex
-	msgs map[string][]string
-}
-
-func (in *inbox) handler(_ mqtt.Client, m mqtt.Message) {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	in.msgs[m.Topic()] = append(in.msgs[m.Topic()], string(m.Payload()))
-}
-
-func (in *inbox) wait(t *testing.T, topic, payload string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		in.mu.Lock()
-		for _, p := range in.msgs[topic] {
-			if p == payload {
-				in.mu.Unlock()
-				return
-			}
-		}
-		in.mu.Unlock()
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("no %q on %s", payload, topic)
+	return brokertest.MustDial(t, brokerURL, id, nil, opts...)
 }
 
 func TestRetainedStatusAndLastWill(t *testing.T) {
@@ -95,26 +59,26 @@ func TestRetainedStatusAndLastWill(t *testing.T) {
 	}
 
 	// A later subscriber gets the retained status.
-	in := &inbox{msgs: map[string][]string{}}
+	in := brokertest.NewInbox()
 	central := connect(t, b.URL(), "central")
-	if tok := central.Subscribe("autogate/v1/gates/+/status", 1, in.handler); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	if tok := central.Subscribe("autogate/v1/gates/+/status", 1, in.Handler); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
-	in.wait(t, status, "online")
+	in.Wait(t, status, "online")
 	if n := b.Clients(); n != 2 {
 		t.Fatalf("Clients = %d, want 2", n)
 	}
 
 	// The gate vanishes without DISCONNECT: the broker publishes its will.
 	conn.Close()
-	in.wait(t, status, "offline")
+	in.Wait(t, status, "offline")
 }
 
 func TestOversizedPacketIsRefused(t *testing.T) {
 	b := start(t, "127.0.0.1:0")
-	in := &inbox{msgs: map[string][]string{}}
+	in := brokertest.NewInbox()
 	sub := connect(t, b.URL(), "sub")
-	if tok := sub.Subscribe("big/#", 1, in.handler); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	if tok := sub.Subscribe("big/#", 1, in.Handler); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
 	lost := make(chan struct{}, 1)
@@ -134,10 +98,8 @@ func TestOversizedPacketIsRefused(t *testing.T) {
 	if tok := pub2.Publish("big/two", 1, false, okSize); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
-	in.wait(t, "big/two", okSize)
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if len(in.msgs["big/one"]) != 0 {
+	in.Wait(t, "big/two", okSize)
+	if in.Count("big/one") != 0 {
 		t.Fatal("oversized message was delivered")
 	}
 }

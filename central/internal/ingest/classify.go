@@ -26,14 +26,17 @@ var Reasons = []string{
 	ReasonUnknownVersion, ReasonGateMismatch, ReasonInvalid,
 }
 
-// Message is a message Classify accepted: exactly one of Crossing or Status
-// is set, unless Cleared.
+// Message is a message Classify accepted: exactly one of Crossing, Batch or
+// Status is set, unless Cleared.
 type Message struct {
 	Topic    string
 	Gate     string
-	Kind     string // wire.KindCrossings or wire.KindStatus
+	Kind     string // wire.KindCrossings, wire.KindBatches or wire.KindStatus
 	Crossing *wire.Crossing
-	Status   *wire.Status
+	// Batch holds several crossings of the gate; one bad crossing refuses
+	// the whole message, so a stored batch is always complete.
+	Batch  *wire.CrossingBatch
+	Status *wire.Status
 	// Cleared is an empty payload on a status topic: an operator deleting a
 	// decommissioned gate's retained status. Nothing to store.
 	Cleared bool
@@ -69,6 +72,12 @@ func Classify(topic string, payload []byte) (Message, *Rejection) {
 			return reject(reasonOf(err, gate, payload), err)
 		}
 		return Message{Topic: topic, Gate: gate, Kind: kind, Crossing: &c}, nil
+	case wire.KindBatches:
+		b, err := wire.DecodeBatch(gate, payload)
+		if err != nil {
+			return reject(reasonOf(err, gate, payload), err)
+		}
+		return Message{Topic: topic, Gate: gate, Kind: kind, Batch: &b}, nil
 	case wire.KindStatus:
 		if len(payload) == 0 {
 			return Message{Topic: topic, Gate: gate, Kind: kind, Cleared: true}, nil
@@ -79,7 +88,7 @@ func Classify(topic string, payload []byte) (Message, *Rejection) {
 		}
 		return Message{Topic: topic, Gate: gate, Kind: kind, Status: &s}, nil
 	default:
-		return reject(ReasonUnknownKind, fmt.Errorf("topic kind %q is not ingested by central (want %s or %s)", kind, wire.KindCrossings, wire.KindStatus))
+		return reject(ReasonUnknownKind, fmt.Errorf("topic kind %q is not ingested by central (want %s, %s or %s)", kind, wire.KindCrossings, wire.KindBatches, wire.KindStatus))
 	}
 }
 
@@ -104,4 +113,15 @@ func reasonOf(err error, topicGate string, payload []byte) string {
 		return ReasonInvalid
 	}
 	return ReasonInvalid
+}
+
+// Crossings are the crossings the message carries: one, a batch's, or none.
+func (m Message) Crossings() []wire.Crossing {
+	switch {
+	case m.Crossing != nil:
+		return []wire.Crossing{*m.Crossing}
+	case m.Batch != nil:
+		return m.Batch.Crossings
+	}
+	return nil
 }

@@ -35,6 +35,15 @@ func FuzzIngestMessage(f *testing.F) {
 	f.Add(topic, []byte(`{"v":null}`))
 	f.Add(topic, []byte(`[1,2,3]`))
 	f.Add(topic, []byte(strings.Repeat(" ", wire.MaxMessageBytes+1)))
+	batches := wire.GateTopic("gate-1", wire.KindBatches)
+	c2 := validCrossing("gate-1", 8)
+	f.Add(batches, wire.Encode(wire.CrossingBatch{V: 1, Gate: "gate-1", Crossings: []wire.Crossing{c, c2}}))
+	f.Add(batches, wire.Encode(wire.CrossingBatch{V: 1, Gate: "gate-1", Crossings: []wire.Crossing{c, c}}))
+	f.Add(wire.GateTopic("gate-2", wire.KindBatches), wire.Encode(wire.CrossingBatch{V: 1, Gate: "gate-1", Crossings: []wire.Crossing{c}}))
+	f.Add(batches, []byte(`{"v":1,"gate":"gate-1","crossings":[]}`))
+	f.Add(batches, []byte(`{"v":1,"gate":"gate-1","crossings":[{"v":1,"id":"01ARZ3NDEKTSV4RRFFQ69G5FAV","gate":"gate-1","seq":1,"decision":"pass","started_at":"2025-01-01T00:00:00Z","ended_at":"2025-01-01T00:00:14+14:00"}]}`))
+	f.Add(batches, []byte(`{"v":1,"gate":"gate-1","crossings":[{"v":2}]}`))
+	f.Add(batches, wire.Encode(c))
 
 	st, err := store.Open(f.TempDir())
 	if err != nil {
@@ -68,28 +77,38 @@ func FuzzIngestMessage(f *testing.F) {
 			t.Fatalf("accepted on topic %q (%v) as gate %q kind %q", topic, err, msg.Gate, msg.Kind)
 		}
 		switch {
-		case msg.Crossing != nil:
-			cr := *msg.Crossing
-			if cr.Gate != gate {
-				t.Fatalf("accepted crossing of %q on %q's topic", cr.Gate, gate)
+		case msg.Crossing != nil || msg.Batch != nil:
+			if (msg.Crossing != nil) == (msg.Batch != nil) || (msg.Batch != nil) != (kind == wire.KindBatches) {
+				t.Fatalf("kind %q accepted as crossing=%v batch=%v", kind, msg.Crossing != nil, msg.Batch != nil)
 			}
-			res, err := st.Apply(ctx, store.Batch{Crossings: []wire.Crossing{cr}})
+			crs := msg.Crossings()
+			if len(crs) == 0 {
+				t.Fatal("accepted a message without crossings")
+			}
+			for _, cr := range crs {
+				if cr.Gate != gate {
+					t.Fatalf("accepted crossing of %q on %q's topic", cr.Gate, gate)
+				}
+			}
+			res, err := st.Apply(ctx, store.Batch{Crossings: crs})
 			if err != nil {
-				t.Fatalf("store refused an accepted crossing: %v", err)
+				t.Fatalf("store refused accepted crossings: %v", err)
 			}
-			switch res.Outcomes[0] {
-			case store.Inserted, store.Duplicate:
-				got, ok, err := st.Crossing(ctx, cr.ID)
-				if err != nil || !ok {
-					t.Fatalf("crossing %s not found after %s: %v", cr.ID, res.Outcomes[0], err)
+			for i, cr := range crs {
+				switch res.Outcomes[i] {
+				case store.Inserted, store.Duplicate:
+					got, ok, err := st.Crossing(ctx, cr.ID)
+					if err != nil || !ok {
+						t.Fatalf("crossing %s not found after %s: %v", cr.ID, res.Outcomes[i], err)
+					}
+					if res.Outcomes[i] == store.Inserted && string(wire.Encode(got)) != string(wire.Encode(cr)) {
+						t.Fatalf("stored crossing reads back differently:\n got %s\nwant %s", wire.Encode(got), wire.Encode(cr))
+					}
+				case store.Conflict, store.Unstorable:
+					// Refused by the store, recorded as a reject.
+				default:
+					t.Fatalf("outcome %v", res.Outcomes[i])
 				}
-				if res.Outcomes[0] == store.Inserted && string(wire.Encode(got)) != string(wire.Encode(cr)) {
-					t.Fatalf("stored crossing reads back differently:\n got %s\nwant %s", wire.Encode(got), wire.Encode(cr))
-				}
-			case store.Conflict, store.Unstorable:
-				// Refused by the store, recorded as a reject.
-			default:
-				t.Fatalf("outcome %v", res.Outcomes[0])
 			}
 		case msg.Status != nil:
 			if err := st.UpsertStatus(ctx, *msg.Status); err != nil {

@@ -37,7 +37,8 @@ type Config struct {
 	Logger   *slog.Logger          // nil: slog.Default()
 	Metrics  prometheus.Registerer // nil: metrics are kept but not exported
 	// MaxBatch and MaxWait bound one store transaction: what arrives within
-	// MaxWait of the first message, up to MaxBatch messages.
+	// MaxWait of the first message, up to MaxBatch crossings (a status or a
+	// refused message counts as one).
 	MaxBatch int
 	MaxWait  time.Duration
 	// AckTimeout bounds the wait for the broker to take an ack. An ack lost
@@ -210,6 +211,7 @@ func (in *Ingest) WaitSubscribed(ctx context.Context) error {
 
 var subscriptions = map[string]byte{
 	wire.AllGates(wire.KindCrossings): 1,
+	wire.AllGates(wire.KindBatches):   1,
 	wire.AllGates(wire.KindStatus):    1,
 }
 
@@ -253,7 +255,10 @@ func subscribe(c mqtt.Client, handler mqtt.MessageHandler, extra map[string]mqtt
 		return err
 	}
 	for topic, h := range extra {
-		if err := waitSubscribe(c.Subscribe(topic, 1, h)); err != nil {
+		// Auto-ack is off for the crossings' sake: confirm the extra
+		// topics' messages once their handler returns.
+		acked := func(c mqtt.Client, m mqtt.Message) { h(c, m); m.Ack() }
+		if err := waitSubscribe(c.Subscribe(topic, 1, acked)); err != nil {
 			return err
 		}
 	}
@@ -336,7 +341,7 @@ func (in *Ingest) Stop(ctx context.Context) error {
 	var err error
 	in.stopOnce.Do(func() {
 		if in.client.IsConnectionOpen() {
-			tok := in.client.Unsubscribe(wire.AllGates(wire.KindCrossings), wire.AllGates(wire.KindStatus))
+			tok := in.client.Unsubscribe(wire.AllGates(wire.KindCrossings), wire.AllGates(wire.KindBatches), wire.AllGates(wire.KindStatus))
 			tok.WaitTimeout(2 * time.Second)
 		}
 		close(in.stop)
@@ -365,12 +370,14 @@ func (in *Ingest) run() {
 			return
 		}
 		batch := []item{first}
+		n := first.weight()
 		timer := time.NewTimer(in.cfg.MaxWait)
 	collect:
-		for len(batch) < in.cfg.MaxBatch {
+		for n < in.cfg.MaxBatch {
 			select {
 			case it := <-in.in:
 				batch = append(batch, it)
+				n += it.weight()
 			case <-timer.C:
 				break collect
 			case <-in.stop:
@@ -386,11 +393,13 @@ func (in *Ingest) run() {
 func (in *Ingest) drain() {
 	for {
 		var batch []item
+		n := 0
 	fill:
-		for len(batch) < in.cfg.MaxBatch {
+		for n < in.cfg.MaxBatch {
 			select {
 			case it := <-in.in:
 				batch = append(batch, it)
+				n += it.weight()
 			default:
 				break fill
 			}
@@ -402,22 +411,31 @@ func (in *Ingest) drain() {
 	}
 }
 
+// weight is what an item costs in a store transaction: its crossings, or
+// one for a status or a refused message.
+func (it item) weight() int {
+	if it.rej == nil && it.msg.Batch != nil {
+		return max(1, len(it.msg.Batch.Crossings))
+	}
+	return 1
+}
+
 // flush commits one batch, then acknowledges it: PUBACKs to the broker and
 // wire.Acks to the gates.
 func (in *Ingest) flush(batch []item) {
 	var b store.Batch
-	var crossingItems []int // index in batch of b.Crossings[i]
 	b.ReceivedAt = time.Now()
-	for i, it := range batch {
+	for _, it := range batch {
 		switch {
 		case it.rej != nil:
 			b.Rejects = append(b.Rejects, store.Reject{
 				ReceivedAt: it.at, Topic: it.rej.Topic, Gate: it.rej.Gate,
 				Reason: it.rej.Reason, Error: truncate(it.rej.Err.Error(), 500), Size: it.rej.Size,
 			})
-		case it.msg.Crossing != nil:
-			b.Crossings = append(b.Crossings, *it.msg.Crossing)
-			crossingItems = append(crossingItems, i)
+		case it.msg.Crossing != nil || it.msg.Batch != nil:
+			// Every crossing is acked on its own gate's topic, which wire
+			// checked against the message's topic.
+			b.Crossings = append(b.Crossings, it.msg.Crossings()...)
 		case it.msg.Status != nil:
 			b.Statuses = append(b.Statuses, *it.msg.Status)
 		case it.msg.Cleared:
@@ -425,6 +443,7 @@ func (in *Ingest) flush(batch []item) {
 		}
 	}
 	in.metrics.batchSize.Observe(float64(len(batch)))
+	in.metrics.txCrossings.Observe(float64(len(b.Crossings)))
 
 	res, err := in.apply(b)
 	// PUBACK in every case: with a clean session the broker would not
@@ -453,7 +472,7 @@ func (in *Ingest) flush(batch []item) {
 	acks := map[string][]string{}
 	var gateOrder []string
 	for i, out := range res.Outcomes {
-		c := batch[crossingItems[i]].msg.Crossing
+		c := &b.Crossings[i]
 		switch out {
 		case store.Inserted, store.Duplicate:
 			if _, ok := acks[c.Gate]; !ok {

@@ -448,6 +448,10 @@ func TestBatching(t *testing.T) {
 func TestClassify(t *testing.T) {
 	good := validCrossing("g-1", 1)
 	st := wire.Status{V: 1, Gate: "g-1", State: wire.StateOffline, At: time.Now()}
+	batch := wire.CrossingBatch{V: 1, Gate: "g-1", Crossings: []wire.Crossing{good, validCrossing("g-1", 2)}}
+	badBatch := batch
+	badBatch.Crossings = []wire.Crossing{good, validCrossing("g-1", 2)}
+	badBatch.Crossings[1].Decision = "maybe"
 	cases := []struct {
 		name, topic string
 		payload     []byte
@@ -468,6 +472,11 @@ func TestClassify(t *testing.T) {
 		{"status other gate", wire.GateTopic("g-2", wire.KindStatus), wire.Encode(st), ReasonGateMismatch},
 		{"bad id", wire.GateTopic("g-1", wire.KindCrossings), []byte(`{"v":1,"id":"nope","gate":"g-1"}`), ReasonInvalid},
 		{"too large", wire.GateTopic("g-1", wire.KindCrossings), make([]byte, wire.MaxMessageBytes+1), ReasonTooLarge},
+		{"batch", wire.GateTopic("g-1", wire.KindBatches), wire.Encode(batch), ""},
+		{"batch other gate", wire.GateTopic("g-2", wire.KindBatches), wire.Encode(batch), ReasonGateMismatch},
+		{"batch with a bad crossing", wire.GateTopic("g-1", wire.KindBatches), wire.Encode(badBatch), ReasonInvalid},
+		{"empty batch", wire.GateTopic("g-1", wire.KindBatches), []byte(`{"v":1,"gate":"g-1","crossings":[]}`), ReasonInvalid},
+		{"batch not json", wire.GateTopic("g-1", wire.KindBatches), []byte(`{"v":1,"gate":"g-1","crossings":[`), ReasonMalformed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"autogate/central/internal/store"
+	"autogate/internal/wire"
 )
 
 type metrics struct {
@@ -17,6 +18,7 @@ type metrics struct {
 	ackFailures   prometheus.Counter
 	storeErrors   prometheus.Counter
 	batchSize     prometheus.Histogram
+	txCrossings   prometheus.Histogram
 	commitSeconds prometheus.Histogram
 	connected     prometheus.Gauge
 }
@@ -26,7 +28,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Subsystem: sub, Name: "messages_received_total",
-			Help: "Gate messages accepted by ingest, by kind (crossings, status).",
+			Help: "Gate messages accepted by ingest, by kind (crossings, batches, status).",
 		}, []string{"kind"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Subsystem: sub, Name: "rejected_messages_total",
@@ -57,6 +59,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:    "Messages per store transaction.",
 			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512},
 		}),
+		txCrossings: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: ns, Subsystem: sub, Name: "ingest_batch_crossings",
+			Help:    "Crossings per store transaction (single messages and gate batches together).",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024},
+		}),
 		commitSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: ns, Subsystem: sub, Name: "ingest_commit_seconds",
 			Help:    "Time to write and commit one batch.",
@@ -71,13 +78,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	for _, r := range append(append([]string{}, Reasons...), store.ReasonIDConflict, store.ReasonUnstorable) {
 		m.rejected.WithLabelValues(r)
 	}
-	m.received.WithLabelValues("crossings")
-	m.received.WithLabelValues("status")
+	m.received.WithLabelValues(wire.KindCrossings)
+	m.received.WithLabelValues(wire.KindBatches)
+	m.received.WithLabelValues(wire.KindStatus)
 	if reg == nil {
 		return m, nil
 	}
 	for _, c := range []prometheus.Collector{m.received, m.rejected, m.stored, m.duplicates, m.acked,
-		m.ackFailures, m.storeErrors, m.batchSize, m.commitSeconds, m.connected} {
+		m.ackFailures, m.storeErrors, m.batchSize, m.txCrossings, m.commitSeconds, m.connected} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("ingest: registering metrics: %w", err)
 		}

@@ -80,6 +80,36 @@ CREATE TABLE reject_totals (
 	count  INTEGER NOT NULL
 );
 `,
+	// 2: officers' commands to gates and the gates' acknowledgements. A
+	// row may start from either side: the command as sent, or an ack of a
+	// command sent by another central process (then action etc. are '').
+	`
+CREATE TABLE commands (
+	id         TEXT PRIMARY KEY,
+	gate       TEXT NOT NULL,
+	action     TEXT NOT NULL DEFAULT '',
+	reason     TEXT NOT NULL DEFAULT '',
+	officer    TEXT NOT NULL DEFAULT '',
+	crossing   TEXT NOT NULL DEFAULT '',
+	issued_at  TEXT NOT NULL DEFAULT '',
+	expires_at TEXT NOT NULL DEFAULT '',
+	ack_result TEXT NOT NULL DEFAULT '',
+	ack_reason TEXT NOT NULL DEFAULT '',
+	ack_detail TEXT NOT NULL DEFAULT '',
+	ack_mode   TEXT NOT NULL DEFAULT '',
+	acked_at   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX commands_gate_issued ON commands (gate, issued_at);
+`,
+	// 3: what a gate's status says beyond its state, so central can tell a
+	// silent gate (stale: no status for three heartbeats) and show alarms.
+	`
+ALTER TABLE gates ADD COLUMN heartbeat_s     INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE gates ADD COLUMN config_version  INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE gates ADD COLUMN disk_free_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE gates ADD COLUMN alarms          TEXT    NOT NULL DEFAULT '[]';
+ALTER TABLE gates ADD COLUMN lists           TEXT    NOT NULL DEFAULT '{}';
+`,
 }
 
 // SchemaVersion reports how many migrations the open database has applied.

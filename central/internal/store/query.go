@@ -29,15 +29,81 @@ type Gate struct {
 	Passes           int64             `json:"passes"`
 	Refers           int64             `json:"refers"`
 	Duplicates       int64             `json:"duplicate_deliveries"`
+	// From the gate's last online status.
+	HeartbeatS    int              `json:"heartbeat_s"` // 0: the gate did not say
+	ConfigVersion int64            `json:"config_version"`
+	DiskFreeBytes int64            `json:"disk_free_bytes"`
+	Alarms        []string         `json:"alarms"`
+	Lists         map[string]int64 `json:"lists"`
+	// Stale is set by the reader (see IsStale): the gate says it is online
+	// but its status is overdue.
+	Stale bool `json:"stale"`
 }
 
 // StateUnknown is a gate's state before central has seen a status from it.
 const StateUnknown = "unknown"
 
+// StateStale is how a stale gate is counted and shown: it says online, but
+// central has not heard from it for StaleHeartbeats heartbeats.
+const StateStale = "stale"
+
+// StaleHeartbeats is how many heartbeats a status may be late before its
+// gate is stale; DefaultHeartbeatS stands in for a gate that does not say.
+const (
+	StaleHeartbeats   = 3
+	DefaultHeartbeatS = 10
+)
+
+// IsStale reports whether the gate says it is online but its last status,
+// as central received it, is older than StaleHeartbeats heartbeats at now:
+// a hung gate, or a link that died without the broker noticing yet.
+func (g Gate) IsStale(now time.Time) bool {
+	if g.State != wire.StateOnline || g.StatusReceivedAt.IsZero() {
+		return false
+	}
+	hb := g.HeartbeatS
+	if hb <= 0 {
+		hb = DefaultHeartbeatS
+	}
+	return now.Sub(g.StatusReceivedAt) > time.Duration(StaleHeartbeats*hb)*time.Second
+}
+
+// DisplayState is the state to show and count: online, offline, unknown,
+// or stale for an online gate gone silent.
+func (g Gate) DisplayState(now time.Time) string {
+	if g.IsStale(now) {
+		return StateStale
+	}
+	return g.State
+}
+
+// recordStatusDetail keeps what an online status says beyond its state,
+// devices and outbox depth (upsertStatus writes those).
+func recordStatusDetail(ctx context.Context, tx *sql.Tx, st wire.Status) error {
+	alarms, err := json.Marshal(nonNil(st.Alarms))
+	if err != nil {
+		return err
+	}
+	lists := st.Lists
+	if lists == nil {
+		lists = map[string]int64{}
+	}
+	lj, err := json.Marshal(lists)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE gates SET
+		heartbeat_s = ?, config_version = ?, disk_free_bytes = ?, alarms = ?, lists = ?
+		WHERE id = ?`,
+		st.HeartbeatS, st.ConfigVersion, st.DiskFreeBytes, string(alarms), string(lj), st.Gate)
+	return err
+}
+
 // Gates lists every known gate, ordered by id.
 func (s *Store) Gates(ctx context.Context) ([]Gate, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, post, state, mode, devices, outbox_depth, version,
-		status_at, status_received_at, last_crossing_at, last_seq, crossings, passes, refers, duplicates
+		status_at, status_received_at, last_crossing_at, last_seq, crossings, passes, refers, duplicates,
+		heartbeat_s, config_version, disk_free_bytes, alarms, lists
 		FROM gates ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: listing gates: %w", s.path, err)
@@ -46,13 +112,19 @@ func (s *Store) Gates(ctx context.Context) ([]Gate, error) {
 	gates := []Gate{}
 	for rows.Next() {
 		var g Gate
-		var devices, statusAt, statusRecv, lastCrossing string
+		var devices, statusAt, statusRecv, lastCrossing, alarms, lists string
 		if err := rows.Scan(&g.ID, &g.Post, &g.State, &g.Mode, &devices, &g.OutboxDepth, &g.Version,
-			&statusAt, &statusRecv, &lastCrossing, &g.LastSeq, &g.Crossings, &g.Passes, &g.Refers, &g.Duplicates); err != nil {
+			&statusAt, &statusRecv, &lastCrossing, &g.LastSeq, &g.Crossings, &g.Passes, &g.Refers, &g.Duplicates,
+			&g.HeartbeatS, &g.ConfigVersion, &g.DiskFreeBytes, &alarms, &lists); err != nil {
 			return nil, fmt.Errorf("store %s: reading gate: %w", s.path, err)
 		}
-		if err := json.Unmarshal([]byte(devices), &g.Devices); err != nil {
-			return nil, fmt.Errorf("store %s: gate %s: devices column: %w", s.path, g.ID, err)
+		for _, col := range []struct {
+			name, src string
+			dst       any
+		}{{"devices", devices, &g.Devices}, {"alarms", alarms, &g.Alarms}, {"lists", lists, &g.Lists}} {
+			if err := json.Unmarshal([]byte(col.src), col.dst); err != nil {
+				return nil, fmt.Errorf("store %s: gate %s: %s column: %w", s.path, g.ID, col.name, err)
+			}
 		}
 		for _, f := range []struct {
 			dst *time.Time

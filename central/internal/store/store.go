@@ -250,7 +250,10 @@ func upsertStatus(ctx context.Context, tx *sql.Tx, st wire.Status, now time.Time
 		WHERE id = ?`,
 		st.State, st.Mode, string(dj), st.OutboxDepth, formatTime(st.At), formatTime(now),
 		st.Post, st.Post, st.Version, st.Version, st.Gate)
-	return err
+	if err != nil {
+		return err
+	}
+	return recordStatusDetail(ctx, tx, st)
 }
 
 // encodedCrossing holds the JSON columns of a crossing row.

@@ -426,3 +426,59 @@ func TestOpenPathWithSpacesAndPercent(t *testing.T) {
 		t.Fatalf("stray files beside the data folder: %v", entries)
 	}
 }
+
+// TestStatusDetailsAndStaleness: what an online status says beyond its
+// state (heartbeat, configuration version, free disk, alarms, list
+// versions) is kept, the last will does not wipe it, and a gate is stale
+// once it says online but its status is three heartbeats old (ten seconds
+// standing in for a gate that does not say).
+func TestStatusDetailsAndStaleness(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	st := wire.Status{V: 1, Gate: "gate-1", State: wire.StateOnline, At: t0, HeartbeatS: 5, ConfigVersion: 4,
+		DiskFreeBytes: 123 << 20, Alarms: []string{"disk_low: 123 MB free"}, Lists: map[string]int64{"persons": 9}}
+	if err := s.UpsertStatus(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	g := onlyGate(t, s)
+	if g.HeartbeatS != 5 || g.ConfigVersion != 4 || g.DiskFreeBytes != 123<<20 ||
+		!reflect.DeepEqual(g.Alarms, st.Alarms) || !reflect.DeepEqual(g.Lists, st.Lists) {
+		t.Fatalf("status details not kept: %+v", g)
+	}
+	recv := g.StatusReceivedAt
+	if g.IsStale(recv.Add(15*time.Second)) || g.DisplayState(recv.Add(15*time.Second)) != wire.StateOnline {
+		t.Fatal("stale at exactly three heartbeats")
+	}
+	if !g.IsStale(recv.Add(16*time.Second)) || g.DisplayState(recv.Add(16*time.Second)) != StateStale {
+		t.Fatal("not stale after three heartbeats without a status")
+	}
+	g.HeartbeatS = 0
+	if g.IsStale(recv.Add(29*time.Second)) || !g.IsStale(recv.Add(31*time.Second)) {
+		t.Fatal("a gate that gives no heartbeat must be judged on 10 s")
+	}
+
+	// The last will keeps the details and is never stale: offline is offline.
+	if err := s.UpsertStatus(ctx, wire.Status{V: 1, Gate: "gate-1", State: wire.StateOffline, At: t0}); err != nil {
+		t.Fatal(err)
+	}
+	g = onlyGate(t, s)
+	if g.State != wire.StateOffline || g.IsStale(recv.Add(time.Hour)) || g.ConfigVersion != 4 || len(g.Alarms) != 1 {
+		t.Fatalf("after the last will: %+v", g)
+	}
+	// A later online status without alarms clears them.
+	st.Alarms = nil
+	if err := s.UpsertStatus(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	if g = onlyGate(t, s); g.Alarms == nil || len(g.Alarms) != 0 {
+		t.Fatalf("alarms %#v, want an empty list", g.Alarms)
+	}
+	// A gate known only from its crossings has no status: never stale.
+	if _, _, err := s.InsertCrossings(ctx, []wire.Crossing{crossing("gate-2", 1, 0, wire.DecisionPass)}); err != nil {
+		t.Fatal(err)
+	}
+	gates, err := s.Gates(ctx)
+	if err != nil || len(gates) != 2 || gates[1].IsStale(time.Now().Add(time.Hour)) || gates[1].Lists == nil {
+		t.Fatalf("gates %+v, %v", gates, err)
+	}
+}

@@ -20,6 +20,10 @@ type GateCollector struct {
 	outbox    *prometheus.Desc
 	crossings *prometheus.Desc
 	lastSeen  *prometheus.Desc
+	diskFree  *prometheus.Desc
+	states    *prometheus.Desc
+	// Now is the clock staleness is judged by; tests replace it.
+	Now func() time.Time
 }
 
 // NewGateCollector reads gates from st on every scrape.
@@ -31,13 +35,18 @@ func NewGateCollector(st *store.Store, log *slog.Logger) *GateCollector {
 	return &GateCollector{
 		store: st, log: log,
 		up: prometheus.NewDesc("autogate_central_gate_up",
-			"1 when the gate's last status is online, 0 when offline or never seen.", labels, nil),
+			"1 when the gate's last status is online and recent, 0 when offline, stale or never seen.", labels, nil),
 		outbox: prometheus.NewDesc("autogate_central_gate_outbox_depth",
 			"Crossings waiting in the gate's outbox, as of its last status.", labels, nil),
 		crossings: prometheus.NewDesc("autogate_central_gate_crossings_total",
 			"Crossings of the gate stored at central.", labels, nil),
 		lastSeen: prometheus.NewDesc("autogate_central_gate_last_status_timestamp_seconds",
 			"When central last received the gate's status (Unix time).", labels, nil),
+		diskFree: prometheus.NewDesc("autogate_central_gate_disk_free_bytes",
+			"Free space on the gate's data disk, as of its last status.", labels, nil),
+		states: prometheus.NewDesc("autogate_central_gates",
+			"Gates by state: online, offline (or never seen), stale (says online, no status for three heartbeats).", []string{"state"}, nil),
+		Now: time.Now,
 	}
 }
 
@@ -47,6 +56,8 @@ func (c *GateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.outbox
 	ch <- c.crossings
 	ch <- c.lastSeen
+	ch <- c.diskFree
+	ch <- c.states
 }
 
 // Collect implements prometheus.Collector.
@@ -59,10 +70,19 @@ func (c *GateCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(c.up, err)
 		return
 	}
+	now := c.Now()
+	states := map[string]float64{wire.StateOnline: 0, wire.StateOffline: 0, store.StateStale: 0}
 	for _, g := range gates {
+		state := g.DisplayState(now)
 		up := 0.0
-		if g.State == wire.StateOnline {
-			up = 1
+		switch state {
+		case wire.StateOnline, store.StateStale:
+			states[state]++
+			if state == wire.StateOnline {
+				up = 1
+			}
+		default:
+			states[wire.StateOffline]++
 		}
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, up, g.ID, g.Post)
 		ch <- prometheus.MustNewConstMetric(c.outbox, prometheus.GaugeValue, float64(g.OutboxDepth), g.ID, g.Post)
@@ -70,5 +90,11 @@ func (c *GateCollector) Collect(ch chan<- prometheus.Metric) {
 		if !g.StatusReceivedAt.IsZero() {
 			ch <- prometheus.MustNewConstMetric(c.lastSeen, prometheus.GaugeValue, float64(g.StatusReceivedAt.UnixNano())/1e9, g.ID, g.Post)
 		}
+		if g.DiskFreeBytes > 0 {
+			ch <- prometheus.MustNewConstMetric(c.diskFree, prometheus.GaugeValue, float64(g.DiskFreeBytes), g.ID, g.Post)
+		}
+	}
+	for state, n := range states {
+		ch <- prometheus.MustNewConstMetric(c.states, prometheus.GaugeValue, n, state)
 	}
 }

@@ -35,8 +35,11 @@ type totalsView struct {
 
 type gateView struct {
 	ID, Post       string
-	State          string // online, offline, unknown
+	State          string // online, offline, unknown, stale
+	StateTitle     string // why, for a stale gate
 	Mode           string
+	Alarms         []string
+	DiskFree       string
 	ModeAlert      bool // not "normal": the gate refers everyone or is locked
 	Today          store.Counts
 	Total          int64
@@ -160,11 +163,12 @@ func (s *Server) buildGates(ctx context.Context, now time.Time, d *dashboard) er
 		d.Totals.Today += g.Today.Crossings
 		d.Totals.TodayPass += g.Today.Passes
 		d.Totals.TodayRefer += g.Today.Refers
-		if g.State == wire.StateOnline {
+		state := g.DisplayState(now)
+		if state == wire.StateOnline {
 			d.Totals.GatesOnline++
 		}
 		gv := gateView{
-			ID: g.ID, Post: g.Post, State: g.State, Mode: g.Mode,
+			ID: g.ID, Post: g.Post, State: state, Mode: g.Mode, Alarms: g.Alarms, DiskFree: diskSize(g.DiskFreeBytes),
 			ModeAlert: g.Mode != "" && g.Mode != "normal",
 			Today:     g.Today, Total: g.Crossings,
 			LastCrossing: s.formatTime(g.LastCrossingAt), StatusAge: "never",
@@ -172,6 +176,14 @@ func (s *Server) buildGates(ctx context.Context, now time.Time, d *dashboard) er
 		}
 		if !g.StatusReceivedAt.IsZero() {
 			gv.StatusAge = age(now.Sub(g.StatusReceivedAt))
+		}
+		if state == store.StateStale {
+			hb := g.HeartbeatS
+			if hb <= 0 {
+				hb = store.DefaultHeartbeatS
+			}
+			gv.StateTitle = fmt.Sprintf("says online, but no status for %s (it sends one every %d s): hung, or its link died unnoticed",
+				strings.TrimSuffix(gv.StatusAge, " ago"), hb)
 		}
 		for name, state := range g.Devices {
 			gv.Devices = append(gv.Devices, deviceView{Name: name, State: state, OK: state == "ok"})
@@ -205,6 +217,17 @@ func (s *Server) buildCrossings(ctx context.Context, d *dashboard) error {
 		})
 	}
 	return nil
+}
+
+// diskSize shows a byte count as MB or GB ("—" when the gate did not say).
+func diskSize(b int64) string {
+	switch {
+	case b <= 0:
+		return "—"
+	case b < 10<<30:
+		return fmt.Sprintf("%d MB", b>>20)
+	}
+	return fmt.Sprintf("%.0f GB", float64(b)/(1<<30))
 }
 
 func orDash(s string) string {

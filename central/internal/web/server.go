@@ -177,8 +177,10 @@ func (s *Server) gatesWithToday(ctx context.Context) ([]APIGate, error) {
 	if err != nil {
 		return nil, err
 	}
+	now := s.cfg.Now()
 	out := make([]APIGate, 0, len(gates))
 	for _, g := range gates {
+		g.Stale = g.IsStale(now)
 		out = append(out, APIGate{Gate: g, Today: today[g.ID]})
 	}
 	return out, nil

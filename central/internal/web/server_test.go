@@ -447,3 +447,90 @@ func TestEventStreamOutlivesWriteTimeout(t *testing.T) {
 	}
 	t.Fatalf("stream ended before the event: %v", sc.Err())
 }
+
+// TestStaleGate: a gate that says online but whose last status is older
+// than three of its heartbeats is shown, served and counted as stale; one
+// that gives no heartbeat is judged on 10 s. Its alarms and free disk are
+// in the API and on the page.
+func TestStaleGate(t *testing.T) {
+	e := newEnv(t, nil)
+	if err := e.store.UpsertStatus(context.Background(), wire.Status{V: 1, Gate: "g3", State: wire.StateOnline, Mode: "normal",
+		At: now, HeartbeatS: 5, ConfigVersion: 7, DiskFreeBytes: 123 << 20, Lists: map[string]int64{"persons": 12},
+		Alarms: []string{"disk_low: 123 MB free on the data folder, below 200 MB"}}); err != nil {
+		t.Fatal(err)
+	}
+	// 20 s after the statuses arrived: g3 (5 s heartbeat) is three beats
+	// late, g1 (no heartbeat given: 10 s) is not.
+	later := func() time.Time { return time.Now().Add(20 * time.Second) }
+	srv, err := New(Config{Store: e.store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Location: time.UTC, Now: later})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { srv.Close(); hs.Close() })
+	e.http = hs
+
+	var api struct {
+		Gates []map[string]any `json:"gates"`
+	}
+	getJSON(t, e, "/api/gates", 200, &api)
+	byID := map[string]map[string]any{}
+	for _, g := range api.Gates {
+		byID[g["id"].(string)] = g
+	}
+	for _, key := range []string{"stale", "config_version", "disk_free_bytes", "alarms", "lists", "outbox_depth", "heartbeat_s"} {
+		if _, ok := byID["g1"][key]; !ok {
+			t.Errorf("gate JSON lacks %q: %v", key, byID["g1"])
+		}
+	}
+	g3 := byID["g3"]
+	if g3["stale"] != true || g3["state"] != "online" || g3["config_version"] != 7.0 || g3["disk_free_bytes"] != float64(123<<20) ||
+		len(g3["alarms"].([]any)) != 1 || g3["lists"].(map[string]any)["persons"] != 12.0 {
+		t.Errorf("g3 = %v", g3)
+	}
+	if byID["g1"]["stale"] != false || byID["g2"]["stale"] != false {
+		t.Errorf("g1 stale=%v (10 s heartbeat, 20 s silent), g2 stale=%v (offline)", byID["g1"]["stale"], byID["g2"]["stale"])
+	}
+
+	_, body := get(t, e, "/partials/gates")
+	page := string(body)
+	for _, want := range []string{`<span class="state stale" title="says online, but no status for 2`, "disk_low: 123 MB free", "123 MB",
+		`<span class="state online"`, `<span class="state offline"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("gates section lacks %q:\n%s", want, page)
+		}
+	}
+	_, body = get(t, e, "/partials/totals")
+	if !strings.Contains(string(body), `id="gates-online">1/3<`) {
+		t.Errorf("totals count a stale gate as online:\n%s", body)
+	}
+
+	col := NewGateCollector(e.store, nil)
+	col.Now = later
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(col)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]float64{}
+	up := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				switch {
+				case mf.GetName() == "autogate_central_gates" && l.GetName() == "state":
+					states[l.GetValue()] = m.GetGauge().GetValue()
+				case mf.GetName() == "autogate_central_gate_up" && l.GetName() == "gate":
+					up[l.GetValue()] = m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	if states["online"] != 1 || states["offline"] != 1 || states["stale"] != 1 {
+		t.Errorf("autogate_central_gates = %v, want online 1, offline 1, stale 1", states)
+	}
+	if up["g1"] != 1 || up["g3"] != 0 {
+		t.Errorf("gate_up = %v, want g1 1 and the stale g3 0", up)
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
+	"autogate/internal/credentials"
 	"autogate/internal/wire"
 )
 
@@ -45,6 +46,11 @@ type AgentSection struct {
 	DataDir  string `toml:"data_dir"`
 	HTTP     string `toml:"http"` // metrics, health and (simulation only) the traveller feed
 	LogLevel string `toml:"log_level"`
+	// DiskWarnMB and DiskAlarmMB are free-space thresholds of the data
+	// folder's disk: below warn a warning is logged, below alarm the gate
+	// raises an alarm to central (it keeps deciding while it can record).
+	DiskWarnMB  int `toml:"disk_warn_mb"`
+	DiskAlarmMB int `toml:"disk_alarm_mb"`
 }
 
 // CentralSection says how the gate reaches central.
@@ -53,7 +59,16 @@ type CentralSection struct {
 	HeartbeatS    int    `toml:"heartbeat_s"`
 	AckTimeoutS   int    `toml:"ack_timeout_s"`
 	MaxInflight   int    `toml:"max_inflight"`
+	BatchMax      int    `toml:"batch_max"` // crossings per batch message
 	ConnectTimeoS int    `toml:"connect_timeout_s"`
+	// HoldReferredS keeps a referred traveller in the lane (both doors
+	// closed) up to that many seconds for an officer's open_exit or return
+	// command from central; 0 returns them at once.
+	HoldReferredS int `toml:"hold_referred_s"`
+	// Credentials is the gate's credentials bundle written by 'central gate
+	// add' (resolved against the gate file's folder): its certificate for a
+	// tls:// broker and central's signing key.
+	Credentials string `toml:"credentials"`
 }
 
 // Device names one device of the gate: its profile and, for real drivers, its port.
@@ -193,8 +208,12 @@ func DefaultActions(direction string) map[string]string {
 const (
 	DefaultHeartbeatS   = 10
 	DefaultAckTimeoutS  = 10
-	DefaultMaxInflight  = 64
+	DefaultMaxInflight  = 400 // four full batches in flight
+	DefaultBatchMax     = 100
+	DefaultDiskWarnMB   = 1024
+	DefaultDiskAlarmMB  = 200
 	DefaultConnectTimeS = 10
+	MaxHoldReferredS    = 600 // a traveller shut in the lane longer needs an officer on foot
 	DefaultHTTP         = "127.0.0.1:9101"
 	DefaultChipTimeoutS = 15
 
@@ -289,6 +308,15 @@ func (g *Gate) applyDefaults() {
 	if c.ConnectTimeoS == 0 {
 		c.ConnectTimeoS = DefaultConnectTimeS
 	}
+	if c.BatchMax == 0 {
+		c.BatchMax = DefaultBatchMax
+	}
+	if g.Agent.DiskWarnMB == 0 {
+		g.Agent.DiskWarnMB = DefaultDiskWarnMB
+	}
+	if g.Agent.DiskAlarmMB == 0 {
+		g.Agent.DiskAlarmMB = DefaultDiskAlarmMB
+	}
 	if g.Agent.HTTP == "" {
 		g.Agent.HTTP = DefaultHTTP
 	}
@@ -298,17 +326,10 @@ func (g *Gate) applyDefaults() {
 	if g.Agent.DataDir == "" && g.Gate.ID != "" {
 		g.Agent.DataDir = filepath.Join("var", "gates", g.Gate.ID)
 	}
-	def := DefaultPolicy(g.Gate.Direction)
-	if len(g.Policy.DocumentCodes) == 0 {
-		g.Policy.DocumentCodes = def.DocumentCodes
-	}
-	if g.Policy.ChipRequired == nil {
-		g.Policy.ChipRequired = def.ChipRequired
-	}
+	g.Policy.fileDefaults(g.Gate.Direction)
 	if g.Chip.TimeoutS == 0 {
 		g.Chip.TimeoutS = DefaultChipTimeoutS
 	}
-	g.Policy.applyDefaults(g.Gate.Direction)
 	f := &g.Face
 	if f.ModelsDir == "" {
 		f.ModelsDir = DefaultFaceModelsDir
@@ -341,6 +362,41 @@ func DefaultPolicy(direction string) Policy {
 	p := Policy{DocumentCodes: []string{"P", "I", "A", "C"}, ChipRequired: []string{"P"}}
 	p.applyDefaults(direction)
 	return p
+}
+
+// fileDefaults fills what a gate file's [policy] left out.
+func (p *Policy) fileDefaults(direction string) {
+	def := DefaultPolicy(direction)
+	if len(p.DocumentCodes) == 0 {
+		p.DocumentCodes = def.DocumentCodes
+	}
+	if p.ChipRequired == nil {
+		p.ChipRequired = def.ChipRequired
+	}
+	p.applyDefaults(direction)
+}
+
+// ParsePolicy decodes the contents of a [policy] table as central sends it
+// in a configuration update, for a gate facing direction: what it leaves
+// out takes the defaults a gate file's [policy] gets, and it is validated
+// as `config check` validates a gate file's policy.
+func ParsePolicy(data, direction string) (Policy, error) {
+	const where = "central configuration's [policy]"
+	var p Policy
+	dec := toml.NewDecoder(strings.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return Policy{}, &Error{Path: where, Problems: decodeProblems(err)}
+	}
+	p.fileDefaults(direction)
+	var problems []string
+	p.validate(func(key, format string, args ...any) {
+		problems = append(problems, key+": "+fmt.Sprintf(format, args...))
+	})
+	if len(problems) > 0 {
+		return Policy{}, &Error{Path: where, Problems: problems}
+	}
+	return p, nil
 }
 
 func (p *Policy) applyDefaults(direction string) {
@@ -453,9 +509,10 @@ func (g *Gate) validate() []string {
 		add("central.broker", "missing: the MQTT broker URL, e.g. \"tcp://central.example:1883\"")
 	} else if u, err := url.Parse(g.Central.Broker); err != nil || u.Host == "" {
 		add("central.broker", "%q: want a URL like tcp://host:1883", g.Central.Broker)
-	} else if u.Scheme != "tcp" && u.Scheme != "mqtt" && u.Scheme != "ssl" && u.Scheme != "tls" && u.Scheme != "ws" && u.Scheme != "wss" {
-		add("central.broker", "%q: scheme %q not supported (tcp, mqtt, ssl, tls, ws, wss)", g.Central.Broker, u.Scheme)
+	} else if u.Scheme != "tcp" && u.Scheme != "mqtt" && u.Scheme != "ssl" && u.Scheme != "tls" && u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss" {
+		add("central.broker", "%q: scheme %q not supported (tcp, mqtt, tls, ssl, mqtts, ws, wss)", g.Central.Broker, u.Scheme)
 	}
+	g.validateCredentials(add)
 	positive := func(key string, v int) {
 		if v <= 0 {
 			add(key, "%d: must be positive", v)
@@ -465,6 +522,17 @@ func (g *Gate) validate() []string {
 	positive("central.ack_timeout_s", g.Central.AckTimeoutS)
 	positive("central.max_inflight", g.Central.MaxInflight)
 	positive("central.connect_timeout_s", g.Central.ConnectTimeoS)
+	if h := g.Central.HoldReferredS; h < 0 || h > MaxHoldReferredS {
+		add("central.hold_referred_s", "%d: must be 0 (return referred travellers at once) to %d seconds", h, MaxHoldReferredS)
+	}
+	if b := g.Central.BatchMax; b < 1 || b > wire.MaxBatchCrossings {
+		add("central.batch_max", "%d: must be 1 to %d crossings per message", b, wire.MaxBatchCrossings)
+	}
+	positive("agent.disk_warn_mb", g.Agent.DiskWarnMB)
+	positive("agent.disk_alarm_mb", g.Agent.DiskAlarmMB)
+	if g.Agent.DiskAlarmMB >= g.Agent.DiskWarnMB {
+		add("agent.disk_alarm_mb", "%d: must be below agent.disk_warn_mb (%d), so the warning comes first", g.Agent.DiskAlarmMB, g.Agent.DiskWarnMB)
+	}
 
 	g.eachDevice(func(name string, d *Device, required bool) {
 		key := "devices." + name
@@ -528,6 +596,42 @@ func (g *Gate) eachDevice(fn func(name string, d *Device, required bool)) {
 	fn("fingerprint", g.Devices.Fingerprint, false)
 	fn("gatectl", g.Devices.GateCtl, true)
 	fn("chipreader", g.Devices.ChipReader, false)
+}
+
+// BrokerTLS says whether central.broker asks for TLS (tls://, ssl://,
+// mqtts://), which needs central.credentials.
+func (g *Gate) BrokerTLS() bool {
+	u, err := url.Parse(g.Central.Broker)
+	return err == nil && (u.Scheme == "tls" || u.Scheme == "ssl" || u.Scheme == "mqtts")
+}
+
+// LoadCredentials loads central.credentials; nil without one.
+func (g *Gate) LoadCredentials() (*credentials.Bundle, error) {
+	if g.Central.Credentials == "" {
+		return nil, nil
+	}
+	b, err := credentials.Load(g.Resolve(g.Central.Credentials))
+	if err != nil {
+		return nil, err
+	}
+	if g.Gate.ID != "" && b.GateID != g.Gate.ID {
+		return nil, fmt.Errorf("%s holds the credentials of gate %q, not of this gate %q: copy the bundle 'central gate add %s' wrote", g.Central.Credentials, b.GateID, g.Gate.ID, g.Gate.ID)
+	}
+	return b, nil
+}
+
+func (g *Gate) validateCredentials(add func(key, format string, args ...any)) {
+	if g.Central.Credentials == "" {
+		if g.BrokerTLS() {
+			add("central.credentials", "missing: a TLS broker (%s) needs this gate's credentials bundle: run 'central gate add %s' on central and copy the file it writes next to this gate file", g.Central.Broker, g.Gate.ID)
+		}
+		return
+	}
+	if _, err := g.LoadCredentials(); err != nil {
+		add("central.credentials", "%v", err)
+	} else if !g.BrokerTLS() && g.Central.Broker != "" {
+		add("central.broker", "%q: with credentials the broker must be a TLS one, e.g. \"tls://central.example:8883\" (over tcp:// the certificate is unused and the broker cannot tell this gate from another)", g.Central.Broker)
+	}
 }
 
 // Resolve anchors a path from the gate file at the gate file's folder.

@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"autogate/internal/credentials/credtest"
 	"autogate/internal/testenv"
 )
 
@@ -48,9 +50,13 @@ direction = "sideways"
 [agent]
 http = "nonsense"
 log_level = "loud"
+disk_warn_mb = 100
+disk_alarm_mb = 200
 [central]
 broker = "ftp://x:1"
 heartbeat_s = -1
+batch_max = 501
+hold_referred_s = 601
 [devices.docreader]
 profile = "no-such-profile.toml"
 [simulation]
@@ -87,7 +93,8 @@ liveness = "psychic"
 		t.Fatalf("err=%v, want *config.Error", err)
 	}
 	for _, key := range []string{"gate.id", "gate.post", "gate.direction", "agent.http", "agent.log_level",
-		"central.broker", "central.heartbeat_s", "devices.docreader.profile", "devices.gatectl",
+		"central.broker", "central.heartbeat_s", "central.batch_max", "central.hold_referred_s", "agent.disk_alarm_mb",
+		"devices.docreader.profile", "devices.gatectl",
 		"simulation.speed", "policy.document_codes[1]", "policy.min_validity_days",
 		"policy.nationalities[1]", "policy.citizens[0]", "policy.visa_required[0]", "policy.registration_required[0]",
 		"policy.minor_age", "policy.visa_free_stay_days", "policy.sequence", "policy.name_threshold",
@@ -187,4 +194,62 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted a gate file without id or required devices: %q", data)
 		}
 	})
+}
+
+// TestCredentials checks central.credentials: required by a TLS broker,
+// resolved against the gate file's folder, and refused when it is another
+// gate's, expired, missing, or paired with a plain tcp:// broker.
+func TestCredentials(t *testing.T) {
+	dir := t.TempDir()
+	gateFile := func(broker, creds string) string {
+		src := strings.Replace(minimalGate(t), `broker = "tcp://127.0.0.1:1883"`, "broker = \""+broker+"\"", 1)
+		if creds != "" {
+			src = strings.Replace(src, "[central]\n", "[central]\ncredentials = \""+creds+"\"\n", 1)
+		}
+		p := filepath.Join(dir, "gate.toml")
+		if err := os.WriteFile(p, []byte(src), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	credtest.Write(t, filepath.Join(dir, "own.pem"), "post-a-entry-01", 24*time.Hour)
+	credtest.Write(t, filepath.Join(dir, "other.pem"), "post-b-exit-02", 24*time.Hour)
+	credtest.Write(t, filepath.Join(dir, "expired.pem"), "post-a-entry-01", time.Minute) // ended 59 minutes ago
+
+	g, err := Load(gateFile("tls://central.example:8883", "own.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := g.LoadCredentials()
+	if err != nil || b.GateID != "post-a-entry-01" || !g.BrokerTLS() {
+		t.Fatalf("credentials %+v, %v; BrokerTLS %v", b, err, g.BrokerTLS())
+	}
+	for _, scheme := range []string{"ssl", "mqtts"} {
+		if _, err := Load(gateFile(scheme+"://central.example:8883", "own.pem")); err != nil {
+			t.Errorf("%s://: %v", scheme, err)
+		}
+	}
+
+	cases := []struct{ broker, creds, key, want string }{
+		{"tls://central.example:8883", "", "central.credentials", "central gate add post-a-entry-01"},
+		{"tls://central.example:8883", "other.pem", "central.credentials", `gate "post-b-exit-02", not of this gate "post-a-entry-01"`},
+		{"tls://central.example:8883", "expired.pem", "central.credentials", "expired"},
+		{"tls://central.example:8883", "nowhere.pem", "central.credentials", "no such file"},
+		{"tcp://central.example:1883", "own.pem", "central.broker", "must be a TLS one"},
+	}
+	for _, c := range cases {
+		_, err := Load(gateFile(c.broker, c.creds))
+		var ce *Error
+		if !errors.As(err, &ce) {
+			t.Errorf("%s with %q: %v, want a config error", c.broker, c.creds, err)
+			continue
+		}
+		found := false
+		for _, p := range ce.Problems {
+			found = found || strings.HasPrefix(p, c.key+":") && strings.Contains(p, c.want)
+		}
+		if !found {
+			t.Errorf("%s with %q: problems %q lack %s: …%s…", c.broker, c.creds, ce.Problems, c.key, c.want)
+		}
+	}
 }

@@ -46,6 +46,11 @@ type Options struct {
 	// the lane; LaneTimeout the wait for them to leave it.
 	DocumentTimeout time.Duration
 	LaneTimeout     time.Duration
+	// HoldReferred, when > 0, keeps a referred traveller in the lane (both
+	// doors closed) up to that long for an officer's open_exit or return
+	// command; 0 returns them at once. The gate's policy decides alone
+	// either way: the hold only gives an officer the chance to overrule.
+	HoldReferred time.Duration
 	// Recorded is called after each crossing is recorded (to wake the uplink).
 	Recorded func(wire.Crossing)
 	Logger   *slog.Logger
@@ -63,6 +68,14 @@ type Flow struct {
 	entranceOpen bool
 	// replaced holds the checks SetChecks put in place of opts.Checks.
 	replaced atomic.Pointer[[]Check]
+
+	// Officers' commands (Execute). locked is set at once but only read by
+	// the flow's goroutine at its safe points; wake tells it to look again.
+	// held is the referred traveller waiting for an officer, if any.
+	locked atomic.Bool
+	wake   chan struct{}
+	holdMu sync.Mutex
+	held   *hold
 
 	mCrossings   *prometheus.CounterVec
 	mStage       *prometheus.HistogramVec
@@ -88,7 +101,8 @@ func New(opts Options, reader docreader.Reader, lane gatectl.Controller, st *sto
 	f := promauto.With(opts.Registry)
 	return &Flow{
 		opts: opts, reader: reader, lane: lane, store: st,
-		log: opts.Logger.With("component", "flow"),
+		log:  opts.Logger.With("component", "flow"),
+		wake: make(chan struct{}, 1),
 		mCrossings: f.NewCounterVec(prometheus.CounterOpts{Name: "autogate_gate_crossings_total",
 			Help: "Crossings recorded, by decision."}, []string{"decision"}),
 		mStage: f.NewHistogramVec(prometheus.HistogramOpts{Name: "autogate_gate_stage_seconds",
@@ -118,9 +132,7 @@ func (f *Flow) currentChecks() []Check {
 func (f *Flow) Recover(ctx context.Context) error {
 	n, err := f.store.Recover(ctx, func(c *wire.Crossing) {
 		c.Door = DoorUnknown
-		if c.EndedAt.Before(c.StartedAt) {
-			c.EndedAt = c.StartedAt
-		}
+		c.EndedAt = notBefore(c.EndedAt, c.StartedAt)
 	})
 	if n > 0 {
 		f.log.Warn("finished crossings interrupted by a restart; their door outcome is unknown", "count", n)
@@ -165,11 +177,8 @@ func (f *Flow) Once(ctx context.Context) (wire.Crossing, error) {
 		V: wire.SchemaVersion, Gate: f.opts.Gate, Post: f.opts.Post, Direction: f.opts.Direction,
 	}}
 	x.begin(StageIdle)
-	if err := f.ready(ctx); err != nil {
+	if err := f.awaitTraveller(ctx); err != nil {
 		return wire.Crossing{}, err
-	}
-	if _, err := f.lane.WaitOccupancy(ctx, func(n int) bool { return n >= 1 }); err != nil {
-		return wire.Crossing{}, fmt.Errorf("waiting for a traveller: %w", err)
 	}
 	x.done(f)
 	x.c.ID = wire.NewID()
@@ -208,7 +217,7 @@ func (f *Flow) Once(ctx context.Context) (wire.Crossing, error) {
 			x.c.Decision = wire.DecisionRefer
 		}
 	}
-	x.c.EndedAt = time.Now().UTC()
+	x.c.EndedAt = notBefore(time.Now().UTC(), x.c.StartedAt)
 	x.done(f)
 	// Journal before any door moves: a decision that cannot be recorded is
 	// not acted on; the traveller is returned.
@@ -224,7 +233,10 @@ func (f *Flow) Once(ctx context.Context) (wire.Crossing, error) {
 	x.done(f)
 
 	x.begin(StageRecord)
-	x.c.EndedAt = time.Now().UTC()
+	// UTC() drops the monotonic reading: a wall clock stepped back during
+	// the crossing must not give it an end before its start, which central
+	// would refuse for ever.
+	x.c.EndedAt = notBefore(time.Now().UTC(), x.c.StartedAt)
 	x.done(f)
 	total := x.c.EndedAt.Sub(x.c.StartedAt)
 	device := x.clock.busy()
@@ -245,8 +257,56 @@ func (f *Flow) Once(ctx context.Context) (wire.Crossing, error) {
 	return x.c, nil
 }
 
+// awaitTraveller readies the lane and waits for a traveller to step in. A
+// lock or unlock interrupts the wait and the lane is readied again for the
+// new mode.
+func (f *Flow) awaitTraveller(ctx context.Context) error {
+	for {
+		if err := f.ready(ctx); err != nil {
+			return err
+		}
+		wctx, cancel := context.WithCancel(ctx)
+		arrived := make(chan error, 1)
+		go func() {
+			_, err := f.lane.WaitOccupancy(wctx, func(n int) bool { return n >= 1 })
+			arrived <- err
+		}()
+		var err error
+		woken := false
+		select {
+		case err = <-arrived:
+		case <-f.wake:
+			woken = true
+			cancel()
+			err = <-arrived
+		}
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return fmt.Errorf("waiting for a traveller: %w", ctx.Err())
+		case err == nil && !f.locked.Load():
+			return nil
+		case err != nil && !woken:
+			return fmt.Errorf("waiting for a traveller: %w", err)
+		}
+		// The lock changed, or someone stepped in as the lane locked:
+		// ready() applies the mode (and sends them back when locked).
+	}
+}
+
 // ready puts the lane in its waiting state: exit closed, entrance open.
+// While the gate is locked it keeps both doors closed and waits for unlock.
 func (f *Flow) ready(ctx context.Context) error {
+	for f.locked.Load() {
+		if err := f.lockLane(ctx); err != nil {
+			return err
+		}
+		select {
+		case <-f.wake:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	if f.entranceOpen {
 		return nil
 	}
@@ -257,6 +317,37 @@ func (f *Flow) ready(ctx context.Context) error {
 		return fmt.Errorf("opening the entrance: %w", err)
 	}
 	f.entranceOpen = true
+	return nil
+}
+
+// lockLane closes both doors. Anyone who stepped in as the entrance closed
+// is sent back: a locked gate admits nobody.
+func (f *Flow) lockLane(ctx context.Context) error {
+	if err := f.lane.CloseDoor(ctx, gatectl.Exit); err != nil {
+		return fmt.Errorf("closing the exit to lock the lane: %w", err)
+	}
+	if err := f.lane.CloseDoor(ctx, gatectl.Entrance); err != nil {
+		return fmt.Errorf("closing the entrance to lock the lane: %w", err)
+	}
+	f.entranceOpen = false
+	n := f.lane.Occupancy()
+	if n == 0 {
+		return nil
+	}
+	f.log.Warn("persons stepped in as the lane locked: sending them back", "persons", n)
+	if err := f.lane.OpenDoor(ctx, gatectl.Entrance); err != nil {
+		return fmt.Errorf("opening the entrance to send back %d person(s) from the locked lane: %w", n, err)
+	}
+	f.entranceOpen = true
+	wctx, cancel := context.WithTimeout(ctx, f.opts.LaneTimeout)
+	defer cancel()
+	if _, err := f.lane.WaitOccupancy(wctx, func(n int) bool { return n == 0 }); err != nil {
+		return fmt.Errorf("the locked lane did not empty: %w", err)
+	}
+	if err := f.lane.CloseDoor(ctx, gatectl.Entrance); err != nil {
+		return fmt.Errorf("closing the entrance to lock the lane: %w", err)
+	}
+	f.entranceOpen = false
 	return nil
 }
 
@@ -346,6 +437,11 @@ func (f *Flow) runChecks(ctx context.Context, set []Check, in Input) []wire.Chec
 // entrance on refer. It returns the door outcome.
 func (f *Flow) doors(ctx context.Context, x *crossing) string {
 	if x.c.Decision != wire.DecisionPass {
+		// Held only with both doors closed: after a door fault the
+		// traveller goes back as before.
+		if f.opts.HoldReferred > 0 && !f.entranceOpen && f.lane.Occupancy() > 0 {
+			return f.hold(ctx, x)
+		}
 		return f.returnTraveller(ctx, x)
 	}
 	err := x.clock.device(func() error { return f.lane.OpenDoor(ctx, gatectl.Exit) })
@@ -355,6 +451,11 @@ func (f *Flow) doors(ctx context.Context, x *crossing) string {
 		x.c.Decision = wire.DecisionRefer
 		return f.returnTraveller(ctx, x)
 	}
+	return f.leaveByExit(ctx, x)
+}
+
+// leaveByExit waits, the exit open, for the traveller to leave, and closes it.
+func (f *Flow) leaveByExit(ctx context.Context, x *crossing) string {
 	if !f.waitEmpty(ctx, x) {
 		return DoorNone
 	}
@@ -411,4 +512,208 @@ func reasons(checks []wire.Check) []string {
 	return r
 }
 
+func notBefore(t, start time.Time) time.Time {
+	if t.Before(start) {
+		return start
+	}
+	return t
+}
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// Gate modes an officer's lock and unlock switch between.
+const (
+	ModeNormal = "normal"
+	ModeLocked = "locked"
+)
+
+// Reasons an officer's command is refused by the flow (stable codes the
+// gate's acknowledgement carries).
+const (
+	CommandNotApplicable = "not_applicable" // nobody (or someone else) is held in the lane
+	CommandFailed        = "failed"         // a door did not move
+)
+
+// CommandError refuses an officer's command with a stable reason code.
+type CommandError struct {
+	Reason string
+	Err    error
+}
+
+// Error is the detail for the officer; the code travels apart, in Reason.
+func (e *CommandError) Error() string { return e.Err.Error() }
+func (e *CommandError) Unwrap() error { return e.Err }
+
+// CommandReason is the refusal's reason code.
+func (e *CommandError) CommandReason() string { return e.Reason }
+
+func refuse(reason, format string, args ...any) error {
+	return &CommandError{Reason: reason, Err: fmt.Errorf(format, args...)}
+}
+
+// hold is a referred traveller kept in the lane for an officer. orders has
+// room for one order, and taken keeps a second from being sent: at most one
+// command settles a hold.
+type hold struct {
+	crossing string
+	orders   chan order
+	taken    bool
+}
+
+// order is a command handed to the flow's goroutine; done carries the
+// outcome once the door has moved (or failed to).
+type order struct {
+	cmd  wire.Command
+	done chan error
+}
+
+// Locked reports whether an officer locked the gate.
+func (f *Flow) Locked() bool { return f.locked.Load() }
+
+// Mode is ModeLocked or ModeNormal.
+func (f *Flow) Mode() string {
+	if f.locked.Load() {
+		return ModeLocked
+	}
+	return ModeNormal
+}
+
+// Held is the id of the referred crossing whose traveller is held in the
+// lane for an officer ("" when none).
+func (f *Flow) Held() string {
+	f.holdMu.Lock()
+	defer f.holdMu.Unlock()
+	if f.held == nil {
+		return ""
+	}
+	return f.held.crossing
+}
+
+// Execute carries out an officer's command, whose signature, expiry and
+// nonce the caller has checked. Lock and unlock take effect at the flow's
+// next safe point (a crossing under way finishes first) and return at
+// once. open_exit and return act on the referred traveller held in the
+// lane (see Options.HoldReferred) and return once the door has opened;
+// their doors move on the flow's goroutine, never beside its own moves.
+// Refusals are *CommandError.
+func (f *Flow) Execute(ctx context.Context, c wire.Command) error {
+	switch c.Action {
+	case wire.ActionLock, wire.ActionUnlock:
+		f.locked.Store(c.Action == wire.ActionLock)
+		select {
+		case f.wake <- struct{}{}:
+		default:
+		}
+		f.log.Info("officer command", "action", c.Action, "officer", c.Officer, "reason", c.Reason, "command", c.ID)
+		return nil
+	case wire.ActionOpenExit, wire.ActionReturn:
+	default:
+		return refuse(CommandNotApplicable, "the lane knows no action %q", c.Action)
+	}
+	f.holdMu.Lock()
+	h := f.held
+	switch {
+	case h == nil:
+		f.holdMu.Unlock()
+		return refuse(CommandNotApplicable, "nobody is held in the lane")
+	case c.Crossing != "" && c.Crossing != h.crossing:
+		f.holdMu.Unlock()
+		return refuse(CommandNotApplicable, "crossing %s is not the one held in the lane (%s)", c.Crossing, h.crossing)
+	case h.taken:
+		f.holdMu.Unlock()
+		return refuse(CommandNotApplicable, "crossing %s is already being settled by another command", h.crossing)
+	}
+	h.taken = true
+	o := order{cmd: c, done: make(chan error, 1)}
+	h.orders <- o // room for one, and taken guards it
+	f.holdMu.Unlock()
+	select {
+	case err := <-o.done:
+		return err
+	case <-ctx.Done():
+	}
+	// Given up: take the order back unless the flow already has it, so
+	// that no door moves for a command reported failed.
+	select {
+	case <-h.orders:
+		return refuse(CommandFailed, "the lane did not take the command in time: %v", ctx.Err())
+	default:
+		return <-o.done // the flow answers every order it took
+	}
+}
+
+// hold keeps a referred traveller in the lane, both doors closed, until an
+// officer's command or HoldReferred passes; then it lets them out as told,
+// or returns them. It returns the door outcome.
+func (f *Flow) hold(ctx context.Context, x *crossing) string {
+	h := &hold{crossing: x.c.ID, orders: make(chan order, 1)}
+	f.holdMu.Lock()
+	f.held = h
+	f.holdMu.Unlock()
+	f.log.Info("referred traveller held in the lane for an officer", "crossing", x.c.ID, "up_to", f.opts.HoldReferred)
+	start := time.Now()
+	timer := time.NewTimer(f.opts.HoldReferred)
+	defer timer.Stop()
+	var o *order
+	// The wait counts as device time: the traveller waits on the lane and
+	// the officer, not on the gate's software.
+	_ = x.clock.device(func() error {
+		select {
+		case got := <-h.orders:
+			o = &got
+		case <-timer.C:
+		case <-ctx.Done():
+		}
+		return nil
+	})
+	f.holdMu.Lock()
+	f.held = nil
+	f.holdMu.Unlock()
+	if o == nil {
+		// An order sent before the hold ended is still honoured.
+		select {
+		case got := <-h.orders:
+			o = &got
+		default:
+		}
+	}
+	if o == nil || ctx.Err() != nil {
+		if o != nil {
+			o.done <- refuse(CommandFailed, "the gate is stopping")
+		}
+		if ctx.Err() == nil {
+			f.log.Info("no officer command in time: returning the traveller", "crossing", x.c.ID)
+		}
+		return f.returnTraveller(ctx, x)
+	}
+	c := o.cmd
+	override := Pass("officer_override")
+	override.Reason = c.Action
+	override.Message = fmt.Sprintf("%s by officer %q (command %s): %s", c.Action, c.Officer, c.ID, c.Reason)
+	override.DurationMS = ms(time.Since(start))
+	if c.Action == wire.ActionReturn {
+		if err := x.clock.device(func() error { return f.lane.OpenDoor(ctx, gatectl.Entrance) }); err != nil {
+			o.done <- refuse(CommandFailed, "entrance did not open: %v", err)
+			f.log.Error("entrance did not open: traveller held in the lane, officer needed", "crossing", x.c.ID, "err", err)
+			return DoorNone
+		}
+		f.entranceOpen = true
+		x.c.Checks = append(x.c.Checks, override)
+		o.done <- nil
+		f.log.Warn("officer returned the held traveller", "crossing", x.c.ID, "officer", c.Officer, "command", c.ID)
+		if !f.waitEmpty(ctx, x) {
+			return DoorNone
+		}
+		return DoorEntrance
+	}
+	if err := x.clock.device(func() error { return f.lane.OpenDoor(ctx, gatectl.Exit) }); err != nil {
+		o.done <- refuse(CommandFailed, "exit did not open: %v", err)
+		f.log.Error("exit door did not open for the officer: returning the traveller", "crossing", x.c.ID, "err", err)
+		x.c.Checks = append(x.c.Checks, Refer("exit_door", ReasonDoorFault, "exit did not open: %v", err))
+		return f.returnTraveller(ctx, x)
+	}
+	x.c.Checks = append(x.c.Checks, override)
+	o.done <- nil
+	f.log.Warn("officer let the held traveller through the exit", "crossing", x.c.ID, "officer", c.Officer, "command", c.ID)
+	return f.leaveByExit(ctx, x)
+}

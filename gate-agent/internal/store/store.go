@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/mattn/go-sqlite3"
 
 	"autogate/internal/sqlitedb"
 	"autogate/internal/wire"
@@ -47,13 +50,48 @@ type Store struct {
 	db *sql.DB
 }
 
+// Option adjusts Open.
+type Option func(*options)
+
+type options struct{ maxPages int }
+
+// WithMaxPages caps the database at n pages (SQLite's max_page_count), so
+// tests can fill it like a full disk. The pool is then one connection: the
+// pragma holds per connection.
+func WithMaxPages(n int) Option { return func(o *options) { o.maxPages = n } }
+
 // Open opens the database in dataDir, creating it if needed.
-func Open(ctx context.Context, dataDir string) (*Store, error) {
+func Open(ctx context.Context, dataDir string, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	db, err := sqlitedb.Open(ctx, filepath.Join(dataDir, FileName), migrations)
 	if err != nil {
 		return nil, fmt.Errorf("gate store: %w", err)
 	}
+	if o.maxPages > 0 {
+		db.SetMaxOpenConns(1)
+		if _, err := db.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", o.maxPages)); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("gate store: %w", err)
+		}
+	}
 	return &Store{db: db}, nil
+}
+
+// diskFull says in words what a full disk means for a write that failed
+// with SQLITE_FULL or ENOSPC; other errors pass unchanged.
+func diskFull(err error) error {
+	if isDiskFull(err) {
+		return fmt.Errorf("%w — the gate's disk is full: free space in its data folder; until then no traveller can be admitted", err)
+	}
+	return err
+}
+
+func isDiskFull(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrFull || se.SystemErrno == syscall.ENOSPC)
 }
 
 // Close closes the database.
@@ -63,7 +101,8 @@ func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // Decide journals a decided crossing before the doors act on it, and assigns
 // its gate-local sequence number (c.Seq).
-func (s *Store) Decide(ctx context.Context, c *wire.Crossing) error {
+func (s *Store) Decide(ctx context.Context, c *wire.Crossing) (err error) {
+	defer func() { err = diskFull(err) }()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("journalling crossing %s: %w", c.ID, err)
@@ -85,7 +124,8 @@ func (s *Store) Decide(ctx context.Context, c *wire.Crossing) error {
 }
 
 // Record completes a decided crossing and queues it for central, in one transaction.
-func (s *Store) Record(ctx context.Context, c wire.Crossing) error {
+func (s *Store) Record(ctx context.Context, c wire.Crossing) (err error) {
+	defer func() { err = diskFull(err) }()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("recording crossing %s: %w", c.ID, err)
@@ -191,6 +231,16 @@ func (s *Store) Release(ctx context.Context, ids []string) (int, error) {
 	if len(ids) == 0 {
 		return 0, nil
 	}
+	n, err := s.release(ctx, ids, true)
+	if isDiskFull(err) {
+		// The ack times do not fit on a full disk; the outbox must still
+		// drain, so release without them.
+		n, err = s.release(ctx, ids, false)
+	}
+	return n, err
+}
+
+func (s *Store) release(ctx context.Context, ids []string, stamp bool) (int, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -206,11 +256,20 @@ func (s *Store) Release(ctx context.Context, ids []string) (int, error) {
 		return 0, fmt.Errorf("releasing acknowledged crossings: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	if _, err := tx.ExecContext(ctx, "UPDATE crossings SET acked_at = ? WHERE acked_at IS NULL AND id IN ("+in+")",
-		append([]any{ts(time.Now())}, args...)...); err != nil {
-		return 0, err
+	if stamp {
+		if _, err := tx.ExecContext(ctx, "UPDATE crossings SET acked_at = ? WHERE acked_at IS NULL AND id IN ("+in+")",
+			append([]any{ts(time.Now())}, args...)...); err != nil {
+			return 0, err
+		}
 	}
 	return int(n), tx.Commit()
+}
+
+// OutboxLastSeq is the highest seq waiting in the outbox (0 when empty).
+func (s *Store) OutboxLastSeq(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM outbox").Scan(&n)
+	return n, err
 }
 
 // OutboxDepth counts crossings not yet acknowledged by central.
@@ -231,7 +290,9 @@ type Summary struct {
 
 // Crossings lists every stored crossing in sequence order.
 func (s *Store) Crossings(ctx context.Context) ([]Summary, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT seq, id, state, decision, acked_at IS NOT NULL FROM crossings ORDER BY seq")
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, id, state, decision,
+		acked_at IS NOT NULL OR (state = 'recorded' AND seq NOT IN (SELECT seq FROM outbox))
+		FROM crossings ORDER BY seq`)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,6 +25,7 @@ type Options struct {
 	Gate           string
 	AckTimeout     time.Duration // republish what central has not acknowledged by then
 	MaxInflight    int           // published but unacknowledged crossings at most
+	BatchMax       int           // crossings per batch message at most (default DefaultBatchMax)
 	Heartbeat      time.Duration // status refresh interval
 	ConnectTimeout time.Duration
 	// Status returns the gate's current status; the uplink fills in the
@@ -56,16 +58,31 @@ type Uplink struct {
 	depth int
 
 	mPublished prometheus.Counter
+	mMessages  *prometheus.CounterVec
 	mAcked     prometheus.Counter
 	mRejected  *prometheus.CounterVec
 	mDepth     prometheus.Gauge
 	mConnected prometheus.Gauge
 }
 
+// DefaultBatchMax is Options.BatchMax when unset.
+const DefaultBatchMax = 100
+
+// maxBatchBytes bounds a batch message under central's limit, with room
+// for the envelope.
+const maxBatchBytes = wire.MaxMessageBytes - 8<<10
+
 // New prepares an uplink; Run connects it.
 func New(opts Options, st *store.Store) *Uplink {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.BatchMax <= 0 {
+		opts.BatchMax = DefaultBatchMax
+	}
+	opts.BatchMax = min(opts.BatchMax, wire.MaxBatchCrossings)
+	if opts.MaxInflight <= 0 {
+		opts.MaxInflight = opts.BatchMax
 	}
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
@@ -80,6 +97,9 @@ func New(opts Options, st *store.Store) *Uplink {
 		done:  make(chan struct{}),
 		mPublished: f.NewCounter(prometheus.CounterOpts{Name: "autogate_gate_crossings_published_total",
 			Help: "Crossing publications to central, including republications."}),
+		mMessages: f.NewCounterVec(prometheus.CounterOpts{Name: "autogate_gate_crossing_messages_published_total",
+			Help: "Messages carrying crossings to central, by kind: batches, or crossings sent alone (too large or invalid for a batch)."},
+			[]string{"kind"}),
 		mAcked: f.NewCounter(prometheus.CounterOpts{Name: "autogate_gate_crossings_acked_total",
 			Help: "Crossings released from the outbox on central's acknowledgement."}),
 		mRejected: f.NewCounterVec(prometheus.CounterOpts{Name: "autogate_gate_messages_rejected_total",
@@ -97,7 +117,7 @@ func (u *Uplink) clientOptions() *mqtt.ClientOptions {
 	will := wire.Status{V: wire.SchemaVersion, Gate: u.opts.Gate, State: wire.StateOffline, At: time.Now().UTC()}
 	o := mqtt.NewClientOptions().
 		AddBroker(u.opts.Broker).
-		SetClientID("autogate-gate-"+u.opts.Gate).
+		SetClientID(wire.GateClientID(u.opts.Gate)).
 		// Unacknowledged crossings live in the gate's SQLite outbox, not in
 		// the broker session: a clean session plus republishing is enough.
 		SetCleanSession(true).
@@ -202,6 +222,7 @@ func (u *Uplink) status(state string) wire.Status {
 	}
 	s.V, s.Gate, s.State, s.At = wire.SchemaVersion, u.opts.Gate, state, time.Now().UTC()
 	s.OutboxDepth = u.Depth()
+	s.HeartbeatS = max(1, int(u.opts.Heartbeat.Round(time.Second)/time.Second))
 	return s
 }
 
@@ -231,8 +252,8 @@ func (u *Uplink) Run(ctx context.Context) error {
 	retry := time.NewTicker(u.opts.AckTimeout / 4)
 	defer retry.Stop()
 
-	inflight := map[string]time.Time{} // crossing id → first publication in this epoch
-	var lastSeq int64                  // highest seq published in this epoch
+	var w window
+	w.inflight = map[string]time.Time{}
 	var epoch int64
 	for {
 		select {
@@ -245,7 +266,7 @@ func (u *Uplink) Run(ctx context.Context) error {
 			}
 			u.mAcked.Add(float64(n))
 			for _, id := range ids {
-				delete(inflight, id)
+				delete(w.inflight, id)
 			}
 			u.refreshDepth(ctx)
 		case <-u.kick:
@@ -253,12 +274,11 @@ func (u *Uplink) Run(ctx context.Context) error {
 		case <-retry.C:
 			// Go back N: anything unacknowledged past the timeout is
 			// republished in order, with everything after it.
-			for _, sent := range inflight {
+			for _, sent := range w.inflight {
 				if time.Since(sent) > u.opts.AckTimeout {
 					u.log.Warn("central has not acknowledged in time; republishing the unacknowledged crossings",
-						"ack_timeout", u.opts.AckTimeout, "inflight", len(inflight))
-					clear(inflight)
-					lastSeq = 0
+						"ack_timeout", u.opts.AckTimeout, "inflight", len(w.inflight))
+					w.rewind()
 					break
 				}
 			}
@@ -272,47 +292,175 @@ func (u *Uplink) Run(ctx context.Context) error {
 			continue
 		}
 		if e := u.epoch.Load(); e != epoch {
+			// A new connection: what waits now is the backlog; whatever is
+			// recorded from here on is live and overtakes it.
+			mark, err := u.store.OutboxLastSeq(ctx)
+			if err != nil {
+				u.log.Warn("reading the outbox failed; will retry", "err", err)
+				continue
+			}
 			epoch = e
-			clear(inflight)
-			lastSeq = 0
+			w.mark = mark
+			w.rewind()
 		}
-		var err error
-		lastSeq, err = u.fill(ctx, inflight, lastSeq)
-		if err != nil && ctx.Err() == nil {
+		if err := u.fill(ctx, &w); err != nil && ctx.Err() == nil {
 			u.log.Warn("publishing crossings failed; will retry", "err", err)
 		}
 	}
 }
 
-// fill publishes outbox rows after lastSeq until MaxInflight are unacknowledged.
-func (u *Uplink) fill(ctx context.Context, inflight map[string]time.Time, lastSeq int64) (int64, error) {
-	for len(inflight) < u.opts.MaxInflight {
-		items, err := u.store.Pending(ctx, lastSeq, u.opts.MaxInflight-len(inflight))
-		if err != nil || len(items) == 0 {
-			return lastSeq, err
+// window is what one connection has published and not yet seen acked.
+//
+// Fairness: after a long outage the backlog drains in seq order, but a
+// traveller recorded meanwhile must not wait behind it. Rows above mark
+// (the highest outbox seq when the connection came up) are live: every fill
+// round publishes them first, then continues the backlog where it was.
+type window struct {
+	inflight map[string]time.Time // crossing id → publication in this epoch
+	mark     int64                // backlog: seq ≤ mark; live: seq > mark
+	backlog  int64                // highest backlog seq published
+	live     int64                // highest live seq published
+}
+
+// rewind forgets what is in flight so that it is all published again.
+func (w *window) rewind() {
+	clear(w.inflight)
+	w.backlog, w.live = 0, w.mark
+}
+
+// fill publishes outbox rows, live ones first, until MaxInflight crossings
+// are unacknowledged or nothing is left.
+func (u *Uplink) fill(ctx context.Context, w *window) error {
+	for len(w.inflight) < u.opts.MaxInflight {
+		room := min(u.opts.MaxInflight-len(w.inflight), u.opts.BatchMax)
+		items, err := u.store.Pending(ctx, w.live, room)
+		if err != nil {
+			return err
 		}
-		tokens := make([]mqtt.Token, len(items))
-		for i, it := range items {
-			tokens[i] = u.client.Publish(wire.GateTopic(u.opts.Gate, wire.KindCrossings), 1, false, it.Payload)
-		}
-		seqs := make([]int64, 0, len(items))
-		for i, t := range tokens {
-			if !t.WaitTimeout(u.opts.AckTimeout) {
-				return lastSeq, fmt.Errorf("broker did not confirm crossing %s in %s", items[i].ID, u.opts.AckTimeout)
+		live := len(items) > 0
+		if !live {
+			if w.backlog >= w.mark {
+				return nil
 			}
-			if t.Error() != nil {
-				return lastSeq, fmt.Errorf("publishing crossing %s: %w", items[i].ID, t.Error())
+			if items, err = u.store.Pending(ctx, w.backlog, room); err != nil {
+				return err
 			}
-			inflight[items[i].ID] = time.Now()
-			lastSeq = items[i].Seq
-			seqs = append(seqs, items[i].Seq)
-			u.mPublished.Inc()
+			// Rows above the mark are live: the first branch sends them.
+			for len(items) > 0 && items[len(items)-1].Seq > w.mark {
+				items = items[:len(items)-1]
+			}
+			if len(items) == 0 {
+				w.backlog = w.mark // the rest of the backlog was acked
+				continue
+			}
 		}
+		if err := u.publish(ctx, items, w.inflight); err != nil {
+			return err
+		}
+		if last := items[len(items)-1].Seq; live {
+			w.live = last
+		} else {
+			w.backlog = last
+		}
+	}
+	return nil
+}
+
+// message is one MQTT publication of crossings.
+type message struct {
+	kind    string // wire.KindBatches, or wire.KindCrossings for a crossing alone
+	payload []byte
+	items   []store.Item
+}
+
+// pack groups items, in order, into batch messages of at most BatchMax
+// crossings and maxBatchBytes. A crossing too large for a batch, or one
+// that does not decode as this gate's, goes alone on the crossings topic:
+// central then refuses (and counts) only that one, never its neighbours.
+func (u *Uplink) pack(items []store.Item) []message {
+	var out []message
+	var cur []store.Item
+	size := 0
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, message{kind: wire.KindBatches, payload: u.batchPayload(cur), items: cur})
+			cur, size = nil, 0
+		}
+	}
+	for _, it := range items {
+		_, err := wire.DecodeCrossing(u.opts.Gate, it.Payload)
+		if err != nil || len(it.Payload)+batchEnvelope(u.opts.Gate) > maxBatchBytes {
+			if err != nil {
+				u.log.Error("an outbox crossing does not decode; sending it alone so that it holds up no other",
+					"seq", it.Seq, "id", it.ID, "err", err)
+			}
+			flush()
+			out = append(out, message{kind: wire.KindCrossings, payload: it.Payload, items: []store.Item{it}})
+			continue
+		}
+		if len(cur) == u.opts.BatchMax || size+len(it.Payload)+1+batchEnvelope(u.opts.Gate) > maxBatchBytes {
+			flush()
+		}
+		cur = append(cur, it)
+		size += len(it.Payload) + 1
+	}
+	flush()
+	return out
+}
+
+// batchEnvelope is the size of a batch's JSON without its crossings.
+func batchEnvelope(gate string) int { return len(`{"v":1,"gate":"","crossings":[]}`) + len(gate) }
+
+// batchPayload writes a wire.CrossingBatch around stored payloads, which
+// are already the crossings' JSON: no decode and re-encode per crossing.
+func (u *Uplink) batchPayload(items []store.Item) []byte {
+	n := batchEnvelope(u.opts.Gate)
+	for _, it := range items {
+		n += len(it.Payload) + 1
+	}
+	b := make([]byte, 0, n)
+	gate, _ := json.Marshal(u.opts.Gate) // a string always encodes
+	b = fmt.Appendf(b, `{"v":%d,"gate":%s,"crossings":[`, wire.SchemaVersion, gate)
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, it.Payload...)
+	}
+	return append(b, "]}"...)
+}
+
+// publish sends items (pipelined, QoS 1), waits for the broker to take
+// them, and counts them in flight.
+func (u *Uplink) publish(ctx context.Context, items []store.Item, inflight map[string]time.Time) error {
+	msgs := u.pack(items)
+	tokens := make([]mqtt.Token, len(msgs))
+	for i, m := range msgs {
+		tokens[i] = u.client.Publish(wire.GateTopic(u.opts.Gate, m.kind), 1, false, m.payload)
+	}
+	var seqs []int64
+	defer func() {
 		if err := u.store.MarkSent(ctx, seqs); err != nil {
 			u.log.Warn("counting publish attempts failed", "err", err)
 		}
+	}()
+	for i, t := range tokens {
+		m := msgs[i]
+		if !t.WaitTimeout(u.opts.AckTimeout) {
+			return fmt.Errorf("broker did not confirm %d crossing(s) from seq %d in %s", len(m.items), m.items[0].Seq, u.opts.AckTimeout)
+		}
+		if t.Error() != nil {
+			return fmt.Errorf("publishing %d crossing(s) from seq %d: %w", len(m.items), m.items[0].Seq, t.Error())
+		}
+		now := time.Now()
+		for _, it := range m.items {
+			inflight[it.ID] = now
+			seqs = append(seqs, it.Seq)
+		}
+		u.mPublished.Add(float64(len(m.items)))
+		u.mMessages.WithLabelValues(m.kind).Inc()
 	}
-	return lastSeq, nil
+	return nil
 }
 
 func (u *Uplink) refreshDepth(ctx context.Context) {

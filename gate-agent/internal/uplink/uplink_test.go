@@ -3,6 +3,7 @@ package uplink
 import (
 	"context"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -45,12 +46,23 @@ func freeAddr(t *testing.T) string {
 }
 
 // fakeCentral is a paho client playing central's side of the protocol:
-// it records what arrives and acknowledges when told to.
+// it records what arrives, single crossings and batches, and acknowledges
+// each message's crossings when told to.
 type fakeCentral struct {
 	client mqtt.Client
 	mu     sync.Mutex
 	got    []wire.Crossing
+	msgs   []received // every message, in arrival order
+	acked  []string   // ids in the order they were acked
 	ack    bool
+	// beforeAck, when set, runs (outside the lock) before each ack with
+	// the number of crossings acked so far.
+	beforeAck func(ackedSoFar int)
+}
+
+type received struct {
+	kind string
+	n    int // crossings in it
 }
 
 func newCentral(t *testing.T, addr, gate string, ack bool) *fakeCentral {
@@ -60,21 +72,51 @@ func newCentral(t *testing.T, addr, gate string, ack bool) *fakeCentral {
 	if tok := fc.client.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("central connect: %v", tok.Error())
 	}
-	tok := fc.client.Subscribe(wire.GateTopic(gate, wire.KindCrossings), 1, func(c mqtt.Client, m mqtt.Message) {
-		cr, err := wire.DecodeCrossing(gate, m.Payload())
-		if err != nil {
-			t.Errorf("gate sent an invalid crossing: %v", err)
-			return
+	handle := func(kind string) mqtt.MessageHandler {
+		return func(c mqtt.Client, m mqtt.Message) {
+			var crs []wire.Crossing
+			if kind == wire.KindBatches {
+				b, err := wire.DecodeBatch(gate, m.Payload())
+				if err != nil {
+					t.Errorf("gate sent an invalid batch: %v", err)
+					return
+				}
+				crs = b.Crossings
+			} else {
+				cr, err := wire.DecodeCrossing(gate, m.Payload())
+				if err != nil {
+					t.Errorf("gate sent an invalid crossing: %v", err)
+					return
+				}
+				crs = []wire.Crossing{cr}
+			}
+			ids := make([]string, len(crs))
+			for i, cr := range crs {
+				ids[i] = cr.ID
+			}
+			fc.mu.Lock()
+			fc.got = append(fc.got, crs...)
+			fc.msgs = append(fc.msgs, received{kind, len(crs)})
+			ack, hook, sofar := fc.ack, fc.beforeAck, len(fc.acked)
+			fc.mu.Unlock()
+			if !ack {
+				return
+			}
+			if hook != nil {
+				hook(sofar)
+			}
+			fc.mu.Lock()
+			fc.acked = append(fc.acked, ids...)
+			fc.mu.Unlock()
+			c.Publish(wire.GateTopic(gate, wire.KindAcks), 1, false, wire.Encode(wire.Ack{V: 1, IDs: ids, At: time.Now()}))
 		}
-		fc.mu.Lock()
-		fc.got = append(fc.got, cr)
-		ack := fc.ack
-		fc.mu.Unlock()
-		if ack {
-			c.Publish(wire.GateTopic(gate, wire.KindAcks), 1, false, wire.Encode(wire.Ack{V: 1, IDs: []string{cr.ID}, At: time.Now()}))
+	}
+	for _, kind := range []string{wire.KindCrossings, wire.KindBatches} {
+		tok := fc.client.Subscribe(wire.GateTopic(gate, kind), 1, handle(kind))
+		if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatalf("central subscribe: %v", tok.Error())
 		}
-	})
-	tok.WaitTimeout(5 * time.Second)
+	}
 	t.Cleanup(func() { fc.client.Disconnect(100) })
 	return fc
 }
@@ -86,11 +128,17 @@ func (fc *fakeCentral) received() []wire.Crossing {
 }
 
 func recordN(t *testing.T, st *store.Store, gate string, n int) []string {
+	return recordSized(t, st, gate, n, 0)
+}
+
+// recordSized records n crossings whose surname is pad characters long.
+func recordSized(t *testing.T, st *store.Store, gate string, n, pad int) []string {
 	ctx := context.Background()
 	var ids []string
 	for i := 0; i < n; i++ {
 		now := time.Now()
 		c := wire.Crossing{V: 1, ID: wire.NewID(), Gate: gate, Post: "p", Direction: "entry", StartedAt: now, EndedAt: now, Decision: wire.DecisionPass}
+		c.Document.Surname = strings.Repeat("A", pad)
 		if err := st.Decide(ctx, &c); err != nil {
 			t.Fatal(err)
 		}
@@ -103,8 +151,12 @@ func recordN(t *testing.T, st *store.Store, gate string, n int) []string {
 }
 
 func newUplink(t *testing.T, addr, gate string, st *store.Store, reg prometheus.Registerer) (*Uplink, context.CancelFunc, chan struct{}) {
-	u := New(Options{Broker: "tcp://" + addr, Gate: gate, AckTimeout: 500 * time.Millisecond, MaxInflight: 8,
+	return startUplink(t, Options{Broker: "tcp://" + addr, Gate: gate, AckTimeout: 500 * time.Millisecond, MaxInflight: 8,
 		Heartbeat: time.Second, ConnectTimeout: 2 * time.Second, Registry: reg}, st)
+}
+
+func startUplink(t *testing.T, opts Options, st *store.Store) (*Uplink, context.CancelFunc, chan struct{}) {
+	u := New(opts, st)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { u.Run(ctx); close(done) }()
@@ -249,6 +301,9 @@ func TestRetainedStatusOnlineThenOffline(t *testing.T) {
 	case s := <-status:
 		if s.State != wire.StateOnline {
 			t.Fatalf("retained status %q, want online", s.State)
+		}
+		if s.HeartbeatS != 1 {
+			t.Fatalf("status heartbeat_s = %d, want 1 (the uplink's heartbeat): central judges staleness by it", s.HeartbeatS)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no retained status")

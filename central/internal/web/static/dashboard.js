@@ -53,6 +53,9 @@
     // Whatever happened while disconnected is caught up in one go.
     want(["totals", "gates", "crossings"]);
   };
+  // A gate going stale sends nothing: the gates are re-read now and then
+  // so that its silence shows.
+  setInterval(() => want(["totals", "gates"]), 10000);
   es.onerror = () => {
     document.body.dataset.live = "off";
     live.textContent = "reconnecting…";
