@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"autogate/central/internal/broker"
 	"autogate/central/internal/distribute"
 	"autogate/central/internal/ingest"
+	"autogate/central/internal/pki"
 	"autogate/central/internal/store"
 	"autogate/central/internal/web"
 )
@@ -181,7 +183,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	defer updates.Close()
 	publisher := distribute.NewPublisher(updates, func(topic string, qos byte, retained bool, payload []byte) error {
 		return in.Publish(topic, qos, retained, payload)
-	}, distribute.PublisherOptions{Logger: log, Registry: reg})
+	}, distribute.PublisherOptions{Key: signingKey(cfg.dataDir), Logger: log, Registry: reg})
 	maps.Copy(extra, publisher.Subscriptions())
 	in, err = ingest.New(ingest.Config{
 		BrokerURL: brokerURL, Store: st, Logger: log, Metrics: reg, Extra: extra, TLS: sec.clientTLS,
@@ -275,4 +277,14 @@ func dashboardHost(addr string) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// signingKey is central's signing key, or nil without a PKI (then nothing
+// is queued either: the CLIs that queue updates need the key).
+func signingKey(dataDir string) ed25519.PrivateKey {
+	key, err := pki.LoadSigningKey(dataDir)
+	if err != nil {
+		return nil
+	}
+	return key
 }

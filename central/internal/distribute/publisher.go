@@ -3,6 +3,8 @@ package distribute
 import (
 	"cmp"
 	"context"
+	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 
+	"autogate/internal/lists"
 	"autogate/internal/wire"
 )
 
@@ -27,6 +30,7 @@ const (
 	DefaultEvery         = 500 * time.Millisecond
 	DefaultResyncEvery   = 2 * time.Second
 	DefaultVersionsEvery = time.Minute
+	DefaultResignTTL     = time.Hour
 )
 
 // PublisherOptions configure a Publisher.
@@ -39,8 +43,15 @@ type PublisherOptions struct {
 	// VersionsEvery: the retained versions are republished at least this
 	// often (a broker restarted without persistence forgets them).
 	VersionsEvery time.Duration
-	Logger        *slog.Logger
-	Registry      prometheus.Registerer
+	// Key, when set, re-signs versions that have expired when a resync
+	// needs them (with a fresh expiry of ResignTTL): a gate away longer
+	// than the expiry can still catch up, one version at a time, while a
+	// recorded old message stays useless to anyone else. Without it such
+	// a resync is unservable.
+	Key       ed25519.PrivateKey
+	ResignTTL time.Duration
+	Logger    *slog.Logger
+	Registry  prometheus.Registerer
 }
 
 // Publisher publishes the queue to the fleet and answers resync requests.
@@ -73,6 +84,7 @@ func NewPublisher(st *Store, publish PublishFunc, o PublisherOptions) *Publisher
 	o.Every = cmp.Or(max(o.Every, 0), DefaultEvery)
 	o.ResyncEvery = cmp.Or(max(o.ResyncEvery, 0), DefaultResyncEvery)
 	o.VersionsEvery = cmp.Or(max(o.VersionsEvery, 0), DefaultVersionsEvery)
+	o.ResignTTL = cmp.Or(max(o.ResignTTL, 0), DefaultResignTTL)
 	o.Logger = cmp.Or(o.Logger, slog.Default())
 	o.Registry = cmp.Or[prometheus.Registerer](o.Registry, prometheus.NewRegistry())
 	f := promauto.With(o.Registry)
@@ -266,7 +278,8 @@ func (p *Publisher) answer(ctx context.Context, r wire.ResyncRequest) {
 		p.log.Error("cannot answer a resync request", "gate", r.Gate, "list", r.List, "err", err)
 		return
 	}
-	serve, why := plan(ups, r.Have, time.Now())
+	now := time.Now()
+	serve, why := plan(ups, r.Have, now, p.o.Key != nil)
 	if why != "" {
 		p.mUnservable.WithLabelValues(r.List).Inc()
 		advice := "push a full delta of " + r.List + " (central lists push FILE with \"full\": true) so the gate can start over"
@@ -278,7 +291,14 @@ func (p *Publisher) answer(ctx context.Context, r wire.ResyncRequest) {
 	}
 	topic := wire.GateTopic(r.Gate, wire.KindUpdates)
 	for _, u := range serve {
-		if err := p.publish(topic, 1, false, u.Payload); err != nil {
+		payload := u.Payload
+		if now.After(u.ExpiresAt) {
+			if payload, err = resign(p.o.Key, u, now, p.o.ResignTTL); err != nil {
+				p.log.Error("cannot re-sign an expired version for a resync", "gate", r.Gate, "list", r.List, "version", u.Version, "err", err)
+				return
+			}
+		}
+		if err := p.publish(topic, 1, false, payload); err != nil {
 			p.mPublishFail.Inc()
 			p.log.Warn("resync answer cut short; the gate will ask again", "gate", r.Gate, "list", r.List, "version", u.Version, "err", err)
 			return
@@ -293,8 +313,9 @@ func (p *Publisher) answer(ctx context.Context, r wire.ResyncRequest) {
 
 // plan picks the updates that bring a list from version have to central's
 // latest (ups: every update after have, in version order); why is set when
-// that cannot be done.
-func plan(ups []Update, have int64, now time.Time) (serve []Update, why string) {
+// that cannot be done. Expired versions are served only when they can be
+// re-signed.
+func plan(ups []Update, have int64, now time.Time, canResign bool) (serve []Update, why string) {
 	if len(ups) == 0 {
 		return nil, "" // the gate is current (or ahead)
 	}
@@ -312,9 +333,37 @@ func plan(ups []Update, have int64, now time.Time) (serve []Update, why string) 
 	}
 	serve = ups[start:]
 	for _, u := range serve {
-		if now.After(u.ExpiresAt) {
+		if now.After(u.ExpiresAt) && !canResign {
 			return nil, fmt.Sprintf("version %d expired at %s; gates refuse it", u.Version, u.ExpiresAt.UTC().Format(time.RFC3339))
 		}
 	}
 	return serve, ""
+}
+
+// resign signs an update's body again with a fresh issue time and expiry.
+func resign(key ed25519.PrivateKey, u Update, now time.Time, ttl time.Duration) ([]byte, error) {
+	var env wire.Signed
+	if err := json.Unmarshal(u.Payload, &env); err != nil {
+		return nil, fmt.Errorf("stored version %d of %s: %w", u.Version, u.List, err)
+	}
+	var body any
+	switch u.Kind {
+	case wire.SignedDelta:
+		var d lists.Delta
+		if err := json.Unmarshal(env.Body, &d); err != nil {
+			return nil, err
+		}
+		d.IssuedAt, d.ExpiresAt = now.UTC(), now.Add(ttl).UTC()
+		body = d
+	case wire.SignedConfig:
+		var c wire.ConfigUpdate
+		if err := json.Unmarshal(env.Body, &c); err != nil {
+			return nil, err
+		}
+		c.IssuedAt, c.ExpiresAt = now.UTC(), now.Add(ttl).UTC()
+		body = c
+	default:
+		return nil, fmt.Errorf("stored version %d of %s: kind %q", u.Version, u.List, u.Kind)
+	}
+	return wire.Sign(key, u.Kind, body)
 }

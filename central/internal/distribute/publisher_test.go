@@ -3,10 +3,12 @@ package distribute
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -295,6 +297,53 @@ func TestUnservableResyncIsCountedAndSendsNothing(t *testing.T) {
 	}
 }
 
+// With central's key at hand, versions that expired are signed again for
+// the gate that asks: a gate away longer than the expiry still catches up.
+func TestExpiredVersionsAreResignedForAResync(t *testing.T) {
+	ctx := context.Background()
+	st, key := openStore(t), newKey(t)
+	old := time.Now().Add(-10 * 24 * time.Hour)
+	for i := range 2 {
+		if _, err := st.QueueDelta(ctx, key, docDelta(i, 1), Options{Now: old}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.QueueConfig(ctx, key, "min_validity_days = 3\n", "", Options{Now: old}); err != nil {
+		t.Fatal(err)
+	}
+	c := startCentral(t, st, PublisherOptions{Every: 20 * time.Millisecond, ResyncEvery: time.Nanosecond, Key: key, ResignTTL: time.Minute})
+	own := wire.GateTopic("gate-a", wire.KindUpdates)
+	gate := listen(t, c.broker.URL(), "gate-a", own)
+	keys := wire.NewKeyring(key.Public().(ed25519.PublicKey))
+	for _, list := range []string{lists.ListDocuments, wire.ConfigList} {
+		gate.client.Publish(wire.GateTopic("gate-a", wire.KindResync), 1, false, resyncRequest("gate-a", list, 0)).Wait()
+	}
+	gate.wait(t, "two deltas and a config", func(got map[string][][]byte) bool { return len(got[own]) == 3 })
+	gate.mu.Lock()
+	defer gate.mu.Unlock()
+	for _, payload := range gate.got[own] {
+		kind := wire.SignedDelta
+		if strings.Contains(string(payload), `"kind":"config"`) {
+			kind = wire.SignedConfig
+		}
+		body, err := wire.Verify(payload, kind, keys)
+		if err != nil {
+			t.Fatalf("a re-signed version does not verify: %v", err)
+		}
+		var times struct {
+			IssuedAt  time.Time `json:"issued_at"`
+			ExpiresAt time.Time `json:"expires_at"`
+		}
+		json.Unmarshal(body, &times)
+		if err := wire.CheckExpiry(times.IssuedAt, times.ExpiresAt, time.Now(), 0); err != nil {
+			t.Fatalf("served %s still expired: %v", kind, err)
+		}
+	}
+	if n := testutil.ToFloat64(c.pub.mUnservable.WithLabelValues(lists.ListDocuments)); n != 0 {
+		t.Fatalf("counted %v unservable resyncs", n)
+	}
+}
+
 func TestMalformedResyncIsRefused(t *testing.T) {
 	st := openStore(t)
 	reg := prometheus.NewRegistry()
@@ -339,18 +388,18 @@ func TestPlanStartsAtTheLastFullDelta(t *testing.T) {
 	ups := []Update{
 		{Version: 2, From: 1, ExpiresAt: ok}, {Version: 3, From: 0, Full: true, ExpiresAt: ok}, {Version: 4, From: 3, ExpiresAt: ok},
 	}
-	serve, why := plan(ups, 1, now)
+	serve, why := plan(ups, 1, now, false)
 	if why != "" || len(serve) != 2 || serve[0].Version != 3 {
 		t.Fatalf("plan from 1: %v %q", serve, why)
 	}
 	// Without a full delta the first kept update must follow what the gate has.
-	if _, why := plan(ups[2:], 1, now); why == "" {
+	if _, why := plan(ups[2:], 1, now, false); why == "" {
 		t.Fatal("served version 4 to a gate at version 1")
 	}
-	if serve, why := plan(ups[:1], 1, now); why != "" || len(serve) != 1 {
+	if serve, why := plan(ups[:1], 1, now, false); why != "" || len(serve) != 1 {
 		t.Fatalf("plan of one: %v %q", serve, why)
 	}
-	if serve, why := plan(nil, 7, now); why != "" || serve != nil {
+	if serve, why := plan(nil, 7, now, false); why != "" || serve != nil {
 		t.Fatalf("a current gate: %v %q", serve, why)
 	}
 }
