@@ -252,6 +252,7 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 			next = append(next, faceCheck)
 		}
 		fl.SetChecks(next)
+		lists.Monitor.SetMaxAge(time.Duration(p.MaxReplicaAgeH) * time.Hour)
 		return nil
 	}
 	if err := upd.LoadConfig(); err != nil {

@@ -259,6 +259,14 @@ func TestReferEveryoneWhenTheReplicaIsUnfit(t *testing.T) {
 	// Damaged: a query failed; the next passing integrity check clears it.
 	m.Verify(context.Background())
 	expect(t, run(t, l, in), "lists_replica", wire.ResultPass, "")
+	// A policy from central that allows less age makes a replica stale.
+	older := fixture(t, now.Add(-2*time.Hour))
+	m2 := NewMonitor(older, 24*time.Hour, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)), prometheus.NewRegistry())
+	m2.Verify(context.Background())
+	l2 := Lists{Replica: older, Monitor: m2, Policy: config.DefaultPolicy("entry"), Direction: "entry"}
+	expect(t, run(t, l2, in), "lists_replica", wire.ResultPass, "")
+	m2.SetMaxAge(time.Hour)
+	expect(t, run(t, l2, in), "lists_replica", wire.ResultRefer, ReasonReplicaStale)
 	m.Damaged(errors.New("database disk image is malformed"))
 	expect(t, run(t, l, in), "lists_replica", wire.ResultRefer, ReasonReplicaDamaged)
 	m.Verify(context.Background())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,7 +32,7 @@ type Health struct {
 // decides on a replica it has not verified.
 type Monitor struct {
 	r      *replica.Replica
-	maxAge time.Duration
+	maxAge atomic.Int64 // time.Duration; central's policy may change it
 	every  time.Duration
 	log    *slog.Logger
 
@@ -51,8 +52,8 @@ type Monitor struct {
 // the integrity check period.
 func NewMonitor(r *replica.Replica, maxAge, every time.Duration, log *slog.Logger, reg prometheus.Registerer) *Monitor {
 	f := promauto.With(reg)
-	return &Monitor{
-		r: r, maxAge: maxAge, every: every, log: log,
+	m := &Monitor{
+		r: r, every: every, log: log,
 		mReferAll: f.NewGauge(prometheus.GaugeOpts{Name: "autogate_gate_refer_all",
 			Help: "1 while the gate refers every traveller because its list replica is stale, damaged or unverified."}),
 		mAge: f.NewGauge(prometheus.GaugeOpts{Name: "autogate_replica_age_seconds",
@@ -62,7 +63,14 @@ func NewMonitor(r *replica.Replica, maxAge, every time.Duration, log *slog.Logge
 		mVerify: f.NewHistogram(prometheus.HistogramOpts{Name: "autogate_replica_verify_seconds",
 			Help: "Duration of the replica's integrity check.", Buckets: prometheus.ExponentialBuckets(0.01, 4, 8)}),
 	}
+	m.SetMaxAge(maxAge)
+	return m
 }
+
+// SetMaxAge changes the replica age beyond which the gate refers everyone
+// (a policy from central). The integrity check period stays what the gate
+// started with.
+func (m *Monitor) SetMaxAge(d time.Duration) { m.maxAge.Store(int64(d)) }
 
 // Run verifies the replica now (unless a check already passed) and every
 // period, and re-reads the versions in force every few seconds, until ctx
@@ -174,8 +182,8 @@ func (m *Monitor) Health(now time.Time) Health {
 		h = Health{Reason: ReasonReplicaDamaged, Message: fmt.Sprintf("the list replica is damaged (%v): re-import the lists or resync from central", m.damage), Versions: h.Versions}
 	case !m.verified:
 		h = Health{Reason: ReasonReplicaUnverified, Message: "the list replica's integrity check has not passed yet", Versions: h.Versions}
-	case h.OK && age > m.maxAge:
-		h = Health{Reason: ReasonReplicaStale, Message: fmt.Sprintf("the watchlists were issued %s ago, more than the %s the policy allows: check the link to central", age.Round(time.Minute), m.maxAge), Versions: h.Versions}
+	case h.OK && age > time.Duration(m.maxAge.Load()):
+		h = Health{Reason: ReasonReplicaStale, Message: fmt.Sprintf("the watchlists were issued %s ago, more than the %s the policy allows: check the link to central", age.Round(time.Minute), time.Duration(m.maxAge.Load())), Versions: h.Versions}
 	}
 	if h.Reason != m.alarm {
 		if h.Reason != "" {
