@@ -11,7 +11,7 @@ APT_BUILD := gcc libc6-dev pkg-config libpcsclite-dev libopencv-dev
 APT_TEST  := chromium pcscd vsmartcard-vpcd
 DEMO_ARGS ?= --gates 4 --travellers 200 --speed 7
 
-.PHONY: all build deps test-deps demo test vet fuzz fuzz-smoke clean models models-verify calibrate
+.PHONY: all build deps test-deps demo test vet fuzz fuzz-smoke soak clean models models-verify calibrate
 
 # Parsers of outside bytes fuzzed briefly by every `make test` (package:target);
 # `make fuzz` runs every target longer.
@@ -36,7 +36,16 @@ FUZZ_SMOKE := \
 	./internal/lists:FuzzDecodeDelta \
 	./internal/lists:FuzzReadPersonsCSV \
 	./internal/lists:FuzzReadDocumentsCSV \
-	./gate-agent/internal/replica:FuzzOpen
+	./gate-agent/internal/replica:FuzzOpen \
+	./internal/wire:FuzzVerify \
+	./internal/wire:FuzzDecodeSyncMessages \
+	./internal/wire:FuzzDecodeBatch \
+	./internal/credentials:FuzzLoad \
+	./central/internal/broker:FuzzAllowed \
+	./gate-agent/internal/updates:FuzzHandleUpdate \
+	./central/internal/distribute:FuzzHandleResync \
+	./gate-agent/internal/commands:FuzzHandleCommand \
+	./central/internal/commands:FuzzReceiveAck
 FUZZ_SMOKE_TIME ?= 3s
 
 all: build
@@ -138,6 +147,15 @@ test: test-deps models
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
 	$(MAKE) --no-print-directory fuzz-smoke
+
+# The fault-injection suite long (AUTOGATE_SOAK=1: 340 faults, 214 of them
+# kills of gate agents, the broker and central, on 4 gates, ~30 min), then
+# the simulator under --chaos on a bigger post. A suite run prints its seed;
+# AUTOGATE_FAULT_SEED=N replays its faults.
+SOAK_CHAOS_ARGS ?= --gates 6 --travellers 3000 --speed 10 --faces=false --chaos-for 5m --chaos-max-down 20s
+soak: deps
+	AUTOGATE_SOAK=1 $(GO) test -count=1 -timeout 90m -run '^TestFaultsLoseNothing$$' -v ./benchmarks/post
+	$(GO) run ./benchmarks/post --chaos --exit-when-done $(SOAK_CHAOS_ARGS)
 
 fuzz-smoke:
 	@for t in $(FUZZ_SMOKE); do \

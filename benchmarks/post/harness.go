@@ -2,8 +2,8 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,6 +23,7 @@ import (
 
 	"autogate/benchmarks/population"
 	"autogate/drivers/emrtd/issuer"
+	"autogate/internal/faultnet"
 	"autogate/internal/wire"
 )
 
@@ -45,6 +46,14 @@ type Post struct {
 	// Faces gives the gates a camera and the face stage (models from
 	// <Root>/models/cache/onnx); without it they have no camera at all.
 	Faces bool
+	// Proxies routes each gate's MQTT link through its own faultnet proxy,
+	// so a test or --chaos can pause or cut one gate's link.
+	Proxies bool
+	// TLS gives the post central's fleet PKI (`central pki init`) before
+	// the broker starts, and each gate its credentials bundle (`central gate
+	// add`): every MQTT link is then TLS with client certificates, through
+	// the proxies too (they pass the bytes untouched).
+	TLS bool
 
 	MQTT    string // broker address in use
 	pki     *issuer.PKI
@@ -56,6 +65,7 @@ type Post struct {
 type gateProc struct {
 	ID, Config, Data, HTTP string
 	p                      *proc
+	link                   *faultnet.Proxy // nil without Post.Proxies
 }
 
 // proc is one child process with its log file.
@@ -170,14 +180,25 @@ func (s *Post) Start(ctx context.Context) error {
 			return err
 		}
 	}
-	centralArgs := []string{"serve", "--data", filepath.Join(s.Work, "data", "central"), "--http", s.HTTP}
+	if s.TLS {
+		// Central and its broker speak TLS by themselves once the PKI exists.
+		if _, err := os.Stat(filepath.Join(s.centralData(), "pki")); err != nil {
+			if err := s.centralCLI(ctx, "pki", "init", "--data", s.centralData()); err != nil {
+				return err
+			}
+		}
+	}
+	centralArgs := []string{"serve", "--data", s.centralData(), "--http", s.HTTP}
 	if s.SeparateBroker {
-		s.broker = &proc{name: "broker", bin: filepath.Join(s.Bin, "central"), args: []string{"broker", "--listen", s.MQTT},
+		// --data always: the broker looks there for the PKI, and must not
+		// find one elsewhere (its default folder is relative).
+		args := []string{"broker", "--listen", s.MQTT, "--data", s.centralData()}
+		s.broker = &proc{name: "broker", bin: filepath.Join(s.Bin, "central"), args: args,
 			log: filepath.Join(s.Work, "logs", "broker.log")}
 		if err := s.StartBroker(ctx); err != nil {
 			return err
 		}
-		centralArgs = append(centralArgs, "--broker", "tcp://"+s.MQTT)
+		centralArgs = append(centralArgs, "--broker", s.brokerURL(s.MQTT))
 	} else {
 		centralArgs = append(centralArgs, "--mqtt-listen", s.MQTT)
 	}
@@ -206,6 +227,28 @@ func (s *Post) Start(ctx context.Context) error {
 	return nil
 }
 
+func (s *Post) centralData() string { return filepath.Join(s.Work, "data", "central") }
+
+// brokerURL is the MQTT URL of addr: tls:// with the PKI, else tcp://.
+func (s *Post) brokerURL(addr string) string {
+	if s.TLS {
+		return "tls://" + addr
+	}
+	return "tcp://" + addr
+}
+
+// centralCLI runs one of central's commands to its end (PKI set-up).
+func (s *Post) centralCLI(ctx context.Context, args ...string) error {
+	out, err := exec.CommandContext(ctx, filepath.Join(s.Bin, "central"), args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("central %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// Credentials is gate i's credentials bundle (with TLS).
+func (s *Post) Credentials(i int) string { return filepath.Join(s.Work, "gates", GateID(i)+".pem") }
+
 // StartBroker starts (or restarts) the separate broker process.
 func (s *Post) StartBroker(ctx context.Context) error {
 	if err := s.broker.start(); err != nil {
@@ -228,7 +271,7 @@ func (s *Post) StartCentral(ctx context.Context) error {
 // StopCentral stops central with sig.
 func (s *Post) StopCentral(sig syscall.Signal) { s.central.stop(sig, 10*time.Second) }
 
-func (s *Post) writeGate(i int) (*gateProc, error) {
+func (s *Post) writeGate(i int) (_ *gateProc, err error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -236,12 +279,36 @@ func (s *Post) writeGate(i int) (*gateProc, error) {
 	g := &gateProc{ID: GateID(i), HTTP: addr,
 		Config: filepath.Join(s.Work, "gates", GateID(i)+".toml"),
 		Data:   filepath.Join(s.Work, "data", GateID(i))}
+	brokerAddr := s.MQTT
+	if s.Proxies {
+		// The proxy outlives the gate's restarts: the gate file names it.
+		if g.link, err = faultnet.Listen(s.MQTT); err != nil {
+			return nil, fmt.Errorf("%s's link proxy: %w", g.ID, err)
+		}
+		brokerAddr = g.link.Addr()
+		defer func() {
+			if err != nil {
+				g.link.Close()
+			}
+		}()
+	}
 	devices := filepath.Join(s.Root, "firmware-config", "devices")
 	var b strings.Builder
 	fmt.Fprintf(&b, "# written by the border-post simulator\n[gate]\nid = %q\npost = \"sim-post\"\ndirection = %q\n\n", g.ID, []string{"entry", "exit"}[i%2])
 	fmt.Fprintf(&b, "[agent]\ndata_dir = %q\nhttp = %q\n\n", g.Data, g.HTTP)
 	// Short timeouts: a simulated post restarts brokers and agents on purpose.
-	fmt.Fprintf(&b, "[central]\nbroker = %q\nheartbeat_s = 2\nack_timeout_s = 5\n\n", "tcp://"+s.MQTT)
+	fmt.Fprintf(&b, "[central]\nbroker = %q\nheartbeat_s = 2\nack_timeout_s = 5\n", s.brokerURL(brokerAddr))
+	if s.TLS {
+		// The gate checks the broker's certificate for the host it dials:
+		// 127.0.0.1, the proxy's address too, is one of its names.
+		if _, err := os.Stat(s.Credentials(i)); err != nil {
+			if err := s.centralCLI(context.Background(), "gate", "add", g.ID, "--data", s.centralData(), "--out", s.Credentials(i)); err != nil {
+				return nil, err
+			}
+		}
+		fmt.Fprintf(&b, "credentials = %q\n", s.Credentials(i))
+	}
+	b.WriteString("\n")
 	// The document reader is the simulated 3M RTE6701 on a pseudo-terminal,
 	// read by the real serial driver: the post exercises the real protocol
 	// code. The other devices are in-process simulators.
@@ -302,7 +369,15 @@ func (s *Post) Stop() {
 	if s.broker != nil {
 		s.broker.stop(syscall.SIGTERM, 5*time.Second)
 	}
+	for _, g := range s.gates {
+		if g.link != nil {
+			g.link.Close()
+		}
+	}
 }
+
+// Link is gate i's link proxy (nil without Proxies).
+func (s *Post) Link(i int) *faultnet.Proxy { return s.gates[i].link }
 
 // ModelsDir is where `make models` leaves the converted face models.
 func ModelsDir(root string) string { return filepath.Join(root, "models", "cache", "onnx") }
@@ -370,30 +445,17 @@ func (s *Post) GateFeed(ctx context.Context, i int) (FeedStatus, error) {
 
 // GateCrossings reads every crossing gate i has stored, straight from its SQLite.
 func (s *Post) GateCrossings(ctx context.Context, i int) ([]wire.Crossing, error) {
-	path := filepath.Join(s.gates[i].Data, "gate.db")
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=10000")
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, "SELECT payload FROM crossings ORDER BY seq")
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	defer rows.Close()
 	var out []wire.Crossing
-	for rows.Next() {
-		var payload []byte
+	var bad error
+	err := s.eachCrossing(ctx, i, "SELECT payload FROM crossings ORDER BY seq", func(payload []byte) {
 		var c wire.Crossing
-		if err := rows.Scan(&payload); err != nil {
-			return nil, err
-		}
 		if err := json.Unmarshal(payload, &c); err != nil {
-			return nil, fmt.Errorf("%s: stored crossing unreadable: %w", path, err)
+			bad = cmp.Or(bad, fmt.Errorf("%s: stored crossing unreadable: %w", s.gates[i].ID, err))
+			return
 		}
 		out = append(out, c)
-	}
-	return out, rows.Err()
+	})
+	return out, cmp.Or(err, bad)
 }
 
 // CentralCrossings pages through central's API for every crossing of a gate.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,7 +38,11 @@ type ListPlan struct {
 // operator imports, and imports them with `gate-agent checks import` into
 // Work/lists.db, which every gate then starts with.
 func (s *Post) BuildLists(ctx context.Context, pop []population.Traveller, o ListOptions, log io.Writer) (ListPlan, error) {
-	plan := ListPlan{Planted: population.PlantListHits(pop, o.HitShare, o.Seed)}
+	var plan ListPlan
+	var err error
+	if plan.Planted, err = plantHits(pop, o.HitShare, o.Seed); err != nil {
+		return plan, err
+	}
 	dir := filepath.Join(s.Work, "lists")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return plan, err
@@ -45,7 +50,7 @@ func (s *Post) BuildLists(ctx context.Context, pop []population.Traveller, o Lis
 	near := travellerKeys(pop)
 	g := synth.New(uint64(o.Seed))
 	personsCSV, docsCSV := filepath.Join(dir, "persons.csv"), filepath.Join(dir, "documents.csv")
-	err := writeCSV(personsCSV, lists.NewPersonsCSVWriter, func(emit func(lists.Person) error) error {
+	err = writeCSV(personsCSV, lists.NewPersonsCSVWriter, func(emit func(lists.Person) error) error {
 		for _, p := range plan.Planted.Persons {
 			if err := emit(p); err != nil {
 				return err
@@ -110,6 +115,104 @@ func writeCSV[T lists.Person | lists.Document](path string, newWriter func(io.Wr
 		err = cerr
 	}
 	return err
+}
+
+// namesakeScore is the match score from which another traveller counts as
+// a record's namesake: the gates' default policy.name_threshold (0.85, in
+// the agent's config package, which this tree cannot import) less a margin,
+// so a near namesake is left out too.
+const namesakeScore = 0.80
+
+// plantHits plants list hits (population.PlantListHits) among the
+// travellers, but none whose record another traveller's MRZ matches as the
+// gates would (identity.MatchScore at the default name threshold, less a
+// margin): that record would hit the namesake too, against the plan. The
+// soaks met two NGUYEN QUOC BAO born in 1984, and YANG LEI for WANG LEI.
+// Such travellers are left out and the hits planted again.
+func plantHits(pop []population.Traveller, share float64, seed int64) (population.ListHits, error) {
+	if len(pop) == 0 {
+		return population.PlantListHits(nil, share, seed), nil
+	}
+	queries := make([]identity.Prepared, len(pop))
+	for i, t := range pop {
+		queries[i] = identity.Prepare(identity.Person{
+			Name:        identity.Name{Surname: t.Fields.Surname, Given: t.Fields.GivenNames},
+			Birth:       identity.Date{Year: t.Fields.BirthDate.Year(), Month: int(t.Fields.BirthDate.Month()), Day: t.Fields.BirthDate.Day()},
+			Nationality: t.Fields.Nationality,
+		})
+	}
+	left := namesakes(pop, queries)
+	// Each further round leaves out at least one more traveller.
+	for range len(pop) + 1 {
+		var idx []int
+		for i := range pop {
+			if !left[i] {
+				idx = append(idx, i)
+			}
+		}
+		sub := make([]population.Traveller, len(idx))
+		for k, i := range idx {
+			sub[k] = pop[i]
+		}
+		hits := population.PlantListHits(sub, min(1, share*float64(len(pop))/float64(max(1, len(sub)))), seed)
+		clash := false
+		for _, p := range hits.Persons {
+			var k int
+			if _, err := fmt.Sscanf(p.ID, "plant-%d", &k); err != nil || k < 0 || k >= len(idx) {
+				return hits, fmt.Errorf("planted list record id %q: want plant-N (N the traveller's index); population changed, update plantHits", p.ID)
+			}
+			birth, _ := identity.ParseDate(p.BirthDate)
+			rec := identity.Prepare(identity.Person{Name: identity.Name{Surname: p.Surname, Given: p.GivenNames}, Birth: birth, Nationality: p.Nationality})
+			for j := range pop {
+				if j != idx[k] && identity.MatchScore(queries[j], rec) >= namesakeScore {
+					left[idx[k]], clash = true, true
+					break
+				}
+			}
+		}
+		if !clash {
+			for k, i := range idx {
+				pop[i] = sub[k]
+			}
+			return hits, nil
+		}
+	}
+	return population.ListHits{}, errors.New("planting list hits: every round met a namesake; lower --list-hit-share")
+}
+
+// namesakes finds the travellers whose widest record — only the first
+// given name, only the birth year, as PlantListHits may write it — another
+// traveller's MRZ matches. Comparing only travellers who share a name key
+// (the replica's own blocking) keeps it fast; plantHits checks every
+// record it planted against everyone anyway.
+func namesakes(pop []population.Traveller, queries []identity.Prepared) map[int]bool {
+	byKey := map[string][]int{}
+	for j, q := range queries {
+		for _, k := range q.Keys() {
+			byKey[k] = append(byKey[k], j)
+		}
+	}
+	out := map[int]bool{}
+	for i, t := range pop {
+		f := t.Fields
+		given := strings.Fields(f.GivenNames)
+		forms := []string{f.GivenNames}
+		if len(given) > 1 {
+			forms = append(forms, given[0])
+		}
+		for _, g := range forms {
+			rec := identity.Prepare(identity.Person{Name: identity.Name{Surname: f.Surname, Given: g},
+				Birth: identity.Date{Year: f.BirthDate.Year()}, Nationality: f.Nationality})
+			for _, k := range rec.Keys() {
+				for _, j := range byKey[k] {
+					if j != i && !out[i] && identity.MatchScore(queries[j], rec) >= namesakeScore {
+						out[i] = true
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // nearTravellers indexes the travellers' name tokens by birth year, and

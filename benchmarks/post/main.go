@@ -14,6 +14,17 @@
 // Then it keeps serving the dashboard until Ctrl-C (or exits with
 // --exit-when-done: status 0 when nothing was lost, duplicated or wrongly
 // decided). Figures and plots go to benchmarks/results/.
+//
+// MQTT runs over TLS with client certificates: the simulator makes
+// central's fleet PKI (central pki init) and a credentials bundle per gate
+// (central gate add); --tls=false runs plain TCP.
+//
+// With --chaos the broker runs as its own process, each gate's MQTT link
+// goes through a proxy, travellers arrive in waves over --chaos-for, and a
+// seeded chaos goroutine SIGKILLs and restarts gate agents, the broker and
+// central, pauses and cuts links and delivers crossings again (each event a
+// "chaos: t=…" line). Then it heals the post, lets everything drain and
+// checks as always, plus that every traveller has exactly one crossing.
 package main
 
 import (
@@ -72,6 +83,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	listDocuments := fs.Int("list-documents", 200000, "synthetic lost, stolen and revoked documents in every gate's lists")
 	listHits := fs.Float64("list-hit-share", 0.04, "share of travellers planted on the lists: wanted persons and stolen or lost documents (referred), watch-only persons and near misses (admitted)")
 	minQuality := fs.Float64("photo-min-quality", 0.5, "face quality a shared photo needs to serve as a portrait or a live face (0: any photo with one face, turned heads included)")
+	useTLS := fs.Bool("tls", true, "MQTT over TLS: central's fleet PKI (central pki init) and a credentials bundle per gate (central gate add); --tls=false for plain TCP")
+	chaos := fs.Bool("chaos", false, "inject faults during the run: kill and restart gate agents, the broker (then a separate process) and central, pause and cut the gates' links, deliver crossings again; figures go to the work folder")
+	chaosSeed := fs.Int64("chaos-seed", 0, "seed of the faults, gates and outages --chaos draws (0: from the clock, printed)")
+	chaosFor := fs.Duration("chaos-for", 30*time.Second, "with --chaos, feed the travellers in waves over this long (faults go on until all have crossed)")
+	chaosEvery := fs.Duration("chaos-every", time.Second, "with --chaos, mean time between faults")
+	chaosMaxDown := fs.Duration("chaos-max-down", 3*time.Second, "with --chaos, longest a process stays dead or a link broken")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: go run ./benchmarks/post [flags]\n\nRuns a simulated border post: central + N gates + generated travellers. Flags:")
 		fs.PrintDefaults()
@@ -85,6 +102,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	shares := []float64{*expired, *clones, *tampered, *impostors, *attacks, *minQuality, *listHits}
 	if *gates < 1 || *travellers < 0 || *speed < 0 || *listPersons < 0 || *listDocuments < 0 || slices.ContainsFunc(shares, func(v float64) bool { return !(v >= 0 && v <= 1) }) || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "post: --gates ≥ 1, --travellers ≥ 0, --speed ≥ 0, and the shares and --photo-min-quality in [0,1] please")
+		return 2
+	}
+	if *chaosFor < 0 || *chaosEvery <= 0 || *chaosMaxDown < 0 {
+		fmt.Fprintln(stderr, "post: --chaos-for ≥ 0, --chaos-every > 0 and --chaos-max-down ≥ 0 please")
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -101,6 +122,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	// Absolute: gate files name their credentials, which a gate resolves
+	// against the gate file's own folder.
+	if *work, err = filepath.Abs(*work); err != nil {
+		fmt.Fprintln(stderr, "post:", err)
+		return 1
+	}
 	if *bin == "" {
 		*bin = filepath.Join(*work, "bin")
 		fmt.Fprintln(stdout, "building gate-agent and central …")
@@ -111,6 +138,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if *results == "" {
 		*results = filepath.Join(root, "benchmarks", "results")
+		if *chaos {
+			// Timings under injected faults are no figures to publish.
+			*results = filepath.Join(*work, "results")
+		}
 	}
 
 	faceDir := ""
@@ -118,7 +149,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		faceDir = faceSource(root, stdout)
 		*faces = faceDir != ""
 	}
-	post := &Post{Bin: *bin, Work: *work, Root: root, Speed: *speed, Gates: *gates, HTTP: *httpAddr, PCSCGate: *pcscGate, Faces: *faces}
+	post := &Post{Bin: *bin, Work: *work, Root: root, Speed: *speed, Gates: *gates, HTTP: *httpAddr, PCSCGate: *pcscGate, Faces: *faces,
+		SeparateBroker: *chaos, Proxies: *chaos, TLS: *useTLS}
 	defer post.Stop()
 
 	opts := population.DefaultOptions(time.Now())
@@ -184,15 +216,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "post: writing the plan:", err)
 	}
 	start := time.Now()
-	if _, err := post.Feed(ctx, pop); err != nil {
-		fmt.Fprintln(stderr, "post:", err)
-		return 1
+	var rep Report
+	var problems []string
+	if *chaos {
+		rep, problems, err = post.RunChaos(ctx, pop, ChaosOptions{Seed: *chaosSeed, For: *chaosFor, Every: *chaosEvery,
+			MaxDown: *chaosMaxDown, StuckAfter: *stuckAfter}, stdout)
+	} else {
+		rep, err = post.feedAndWait(ctx, pop, *stuckAfter, stderr)
 	}
-	if err := post.waitThrough(ctx, len(pop), *stuckAfter, stderr); err != nil {
-		fmt.Fprintln(stderr, "post:", err)
-		return 1
-	}
-	rep, err := post.waitDelivered(ctx, pop, 60*time.Second)
 	if err != nil {
 		fmt.Fprintln(stderr, "post:", err)
 		return 1
@@ -200,6 +231,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	elapsed := time.Since(start)
 
 	printDetails(stdout, rep, elapsed, *speed)
+	if *chaos {
+		if st, err := post.CentralStats(ctx); err == nil {
+			fmt.Fprintf(stdout, "central: %d duplicate deliveries absorbed, %d messages refused %v\n", st.DuplicateDeliveries, st.RejectedTotal, st.RejectedByReason)
+		}
+		for _, p := range problems {
+			fmt.Fprintln(stdout, "traveller problem:", p)
+		}
+		if len(problems) == 0 {
+			fmt.Fprintf(stdout, "every one of the %d travellers has exactly one crossing\n", len(pop))
+		}
+	}
 	if err := writeResults(*results, rep, elapsed, *speed, *gates); err != nil {
 		fmt.Fprintln(stderr, "post: writing results:", err)
 	} else {
@@ -211,13 +253,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, rep.SummaryLine())
 	if *exitWhenDone {
-		if rep.Lost > 0 || rep.Duplicates > 0 || rep.WrongDecisions > 0 {
+		if rep.Lost > 0 || rep.Duplicates > 0 || rep.WrongDecisions > 0 || len(problems) > 0 {
 			return 1
 		}
 		return 0
 	}
 	<-ctx.Done()
 	return 0
+}
+
+// feedAndWait feeds every traveller at once, waits until they are through
+// and central holds their crossings.
+func (s *Post) feedAndWait(ctx context.Context, pop []population.Traveller, stuckAfter time.Duration, progress io.Writer) (Report, error) {
+	if _, err := s.Feed(ctx, pop); err != nil {
+		return Report{}, err
+	}
+	if err := s.waitThrough(ctx, len(pop), stuckAfter, progress); err != nil {
+		return Report{}, err
+	}
+	return s.waitDelivered(ctx, pop, 60*time.Second)
 }
 
 // waitThrough shows a progress bar until n travellers are recorded.

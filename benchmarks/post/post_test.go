@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"autogate/benchmarks/population"
+	"autogate/internal/identity"
 	"autogate/internal/testenv"
 	"autogate/internal/wire"
 	"autogate/models/face"
@@ -51,7 +52,7 @@ func newPost(t *testing.T, gates int, speed float64, separateBroker bool, opts .
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Post{Bin: binDir, Work: t.TempDir(), Root: root, Speed: speed, Gates: gates, SeparateBroker: separateBroker}
+	p := &Post{Bin: binDir, Work: t.TempDir(), Root: root, Speed: speed, Gates: gates, SeparateBroker: separateBroker, TLS: true}
 	for _, o := range opts {
 		o(p)
 	}
@@ -244,6 +245,15 @@ func TestSimulatorSummaryLine(t *testing.T) {
 	if err != nil {
 		t.Fatalf("simulator failed: %v\n%s", err, out)
 	}
+	last, r := summaryOf(t, out)
+	if r.Travellers != 20 || r.Crossings != 20 || r.Delivered != 20 || r.Lost != 0 || r.Duplicates != 0 || r.Passed+r.Referred != 20 {
+		t.Fatalf("summary %q", last)
+	}
+}
+
+// summaryOf parses the simulator's last line, the summary contract.
+func summaryOf(t *testing.T, out []byte) (string, Report) {
+	t.Helper()
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	last := lines[len(lines)-1]
 	var r Report
@@ -252,8 +262,38 @@ func TestSimulatorSummaryLine(t *testing.T) {
 	if err != nil || n != 9 {
 		t.Fatalf("last line %q does not match the summary contract: %v", last, err)
 	}
-	if r.Travellers != 20 || r.Crossings != 20 || r.Delivered != 20 || r.Lost != 0 || r.Duplicates != 0 || r.Passed+r.Referred != 20 {
-		t.Fatalf("summary %q", last)
+	return last, r
+}
+
+// Under --chaos (gate agents, the broker and central killed and restarted,
+// links paused and cut, crossings delivered again) the summary still shows
+// every traveller crossed once and delivered once.
+func TestChaosSummary(t *testing.T) {
+	root, _ := repoRoot()
+	cmd := exec.Command("go", "run", ".", "--chaos", "--chaos-for", "8s", "--chaos-every", "500ms", "--chaos-max-down", "1s",
+		"--gates", "2", "--travellers", "40", "--speed", "0", "--faces=false", "--list-persons", "500", "--list-documents", "2000",
+		"--exit-when-done", "--bin", binDir, "--work", t.TempDir())
+	cmd.Dir = filepath.Join(root, "benchmarks", "post")
+	out, err := cmd.Output()
+	t.Logf("%s", out)
+	if err != nil {
+		t.Fatalf("simulator under --chaos failed: %v", err)
+	}
+	last, r := summaryOf(t, out)
+	if r.Travellers != 40 || r.Crossings != 40 || r.Delivered != 40 || r.Lost != 0 || r.Duplicates != 0 {
+		t.Fatalf("summary %q: want 40 travellers, 40 crossings, all delivered, none lost or twice", last)
+	}
+	if !strings.Contains(string(out), "every one of the 40 travellers has exactly one crossing") {
+		t.Fatal("no statement that every traveller crossed exactly once")
+	}
+	kills := 0
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(l, "chaos: t=") && strings.Contains(l, " kill ") {
+			kills++
+		}
+	}
+	if kills == 0 {
+		t.Fatal("the chaos killed nothing")
 	}
 }
 
@@ -392,6 +432,52 @@ func TestJudgeBiometricFalseRejectsApart(t *testing.T) {
 		wrong, fr := judge(c.t, c.c)
 		if wrong != c.wrong || fr != c.falseReject {
 			t.Errorf("%s: wrong %v false reject %q, want %v %q", c.name, wrong, fr, c.wrong, c.falseReject)
+		}
+	}
+}
+
+// A list record is never planted for a traveller with a namesake in the
+// run (the same name and year, or one the matcher takes for it): it would
+// hit both.
+func TestPlantHitsSkipNamesakes(t *testing.T) {
+	o := population.DefaultOptions(time.Now())
+	o.Seed, o.ExpiredShare = 5, 0
+	pop := population.Generate(120, o)
+	same := func(i int, surname, given string, year int, nat string) {
+		f := &pop[i].Fields
+		f.Surname, f.GivenNames, f.Nationality = surname, given, nat
+		f.BirthDate = time.Date(year, 3, 10, 0, 0, 0, 0, time.UTC)
+		pop[i].Expect, pop[i].Why = "pass", ""
+	}
+	same(0, "NGUYEN", "QUOC BAO", 1984, "VNM")
+	same(1, "NGUYEN", "QUOC BAO", 1984, "VNM")
+	same(2, "WANG", "LEI", 1983, "CHN")
+	same(3, "YANG", "LEI", 1983, "CHN")
+	queries := make([]identity.Prepared, len(pop))
+	for i, tr := range pop {
+		f := tr.Fields
+		queries[i] = identity.Prepare(identity.Person{Name: identity.Name{Surname: f.Surname, Given: f.GivenNames},
+			Birth: identity.Date{Year: f.BirthDate.Year(), Month: int(f.BirthDate.Month()), Day: f.BirthDate.Day()}, Nationality: f.Nationality})
+	}
+	// Every traveller without a namesake is planted for: share 1.
+	hits, err := plantHits(pop, 1, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits.Persons) < 40 {
+		t.Fatalf("only %d person records planted among %d travellers", len(hits.Persons), len(pop))
+	}
+	for _, p := range hits.Persons {
+		birth, _ := identity.ParseDate(p.BirthDate)
+		rec := identity.Prepare(identity.Person{Name: identity.Name{Surname: p.Surname, Given: p.GivenNames}, Birth: birth, Nationality: p.Nationality})
+		var matched []string
+		for i := range pop {
+			if identity.MatchScore(queries[i], rec) >= namesakeScore {
+				matched = append(matched, pop[i].Fields.Surname+" "+pop[i].Fields.GivenNames)
+			}
+		}
+		if len(matched) > 1 {
+			t.Errorf("record %s (%s, %s %s) matches %d travellers: %v", p.ID, p.Surname, p.GivenNames, p.BirthDate, len(matched), matched)
 		}
 	}
 }
