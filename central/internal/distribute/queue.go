@@ -88,6 +88,17 @@ func ReadDelta(r io.Reader) (lists.Delta, error) {
 // list's latest version at central and returns the ones it takes.
 func numbering(d lists.Delta, latest int64) (from, to int64, err error) {
 	next := latest + 1
+	if latest == 0 {
+		// Central holds nothing of this list yet: gates may already hold
+		// versions of it (imported from CSV at the gate), so the first delta
+		// may say where they stand and central's numbering starts there.
+		switch {
+		case d.Full && d.From == 0 && d.To > 0:
+			return 0, d.To, nil
+		case !d.Full && d.From > 0 && (d.To == 0 || d.To == d.From+1):
+			return d.From, d.From + 1, nil
+		}
+	}
 	if d.Full {
 		if d.From != 0 || (d.To != 0 && d.To != next) {
 			return 0, 0, fmt.Errorf("the full delta says %d→%d but central's latest %s version is %d: a full delta goes 0→%d; leave from and to out and central numbers it", d.From, d.To, d.List, latest, next)
@@ -135,7 +146,7 @@ func (s *Store) QueueDelta(ctx context.Context, key ed25519.PrivateKey, d lists.
 			part := d
 			part.Ops = ops
 			if !d.Full {
-				part.From = latest + int64(i)
+				part.From = d.From + int64(i)
 				part.To = part.From + 1
 			}
 			payload, err := wire.Sign(key, wire.SignedDelta, part)

@@ -254,3 +254,29 @@ func TestReadDelta(t *testing.T) {
 		t.Fatalf("invalid op: %v", err)
 	}
 }
+
+// Gates that imported a list from CSV already hold versions of it: the
+// first delta central queues may say where they stand.
+func TestFirstDeltaStartsWhereTheGatesStand(t *testing.T) {
+	ctx := context.Background()
+	st, key := openStore(t), newKey(t)
+	d := docDelta(0, 2)
+	d.From = 5
+	if q, err := st.QueueDelta(ctx, key, d, Options{}); err != nil || q.First != 6 || q.Last != 6 {
+		t.Fatalf("first delta from 5: %+v, %v", q, err)
+	}
+	if q, err := st.QueueDelta(ctx, key, docDelta(10, 1), Options{}); err != nil || q.First != 7 {
+		t.Fatalf("the next delta: %+v, %v", q, err)
+	}
+	// From then on the file must agree with central.
+	late := docDelta(20, 1)
+	late.From = 3
+	if _, err := st.QueueDelta(ctx, key, late, Options{}); err == nil {
+		t.Fatal("a delta from 3 was accepted after version 7")
+	}
+	full := docDelta(30, 1)
+	full.Full, full.To = true, 9
+	if q, err := openStore(t).QueueDelta(ctx, key, full, Options{}); err != nil || q.First != 9 {
+		t.Fatalf("a first full delta to 9: %+v, %v", q, err)
+	}
+}
