@@ -251,9 +251,10 @@ func (in *Ingest) onConnect(c mqtt.Client) {
 }
 
 func subscribe(c mqtt.Client, handler mqtt.MessageHandler, extra map[string]mqtt.MessageHandler) error {
-	if err := waitSubscribe(c.SubscribeMultiple(subscriptions, handler)); err != nil {
-		return err
-	}
+	// The extra topics first: mochi refuses (0x91) a SUBSCRIBE whose packet
+	// id equals one of its own deliveries still unacknowledged, and the
+	// retained statuses that the main subscription brings are acked only
+	// after their commit.
 	for topic, h := range extra {
 		// Auto-ack is off for the crossings' sake: confirm the extra
 		// topics' messages once their handler returns.
@@ -261,6 +262,9 @@ func subscribe(c mqtt.Client, handler mqtt.MessageHandler, extra map[string]mqtt
 		if err := waitSubscribe(c.Subscribe(topic, 1, acked)); err != nil {
 			return err
 		}
+	}
+	if err := waitSubscribe(c.SubscribeMultiple(subscriptions, handler)); err != nil {
+		return err
 	}
 	return nil
 }
