@@ -41,6 +41,7 @@ import (
 	"strings"
 	"time"
 
+	"autogate/benchmarks/host"
 	"autogate/models/face"
 )
 
@@ -201,7 +202,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // measure runs the child processes and gathers their figures.
 func measure(o options, stdout, stderr io.Writer) (report, error) {
 	rep := report{When: time.Now().UTC().Format(time.RFC3339), CPUs: runtime.NumCPU(), Rounds: o.rounds}
-	rep.LoadAverage[0] = loadAverage()
+	rep.LoadAverage[0] = host.LoadAverage()
 	for _, f := range face.ModelFiles() {
 		if _, err := os.Stat(filepath.Join(o.models, f)); err != nil {
 			return rep, fmt.Errorf("face model %s not found in %s: run `make models` first (from the repository root)", f, o.models)
@@ -259,20 +260,10 @@ func measure(o options, stdout, stderr io.Writer) (report, error) {
 	for _, n := range o.threads {
 		rep.Configs = append(rep.Configs, merge(n, byThreads[n]))
 	}
-	rep.LoadAverage[1] = loadAverage()
+	rep.LoadAverage[1] = host.LoadAverage()
 	rep.Speedup = speedup(rep.Configs)
 	rep.Targets = checkTargets(rep)
 	return rep, nil
-}
-
-// loadAverage is the machine's 1-minute load average (0 if unknown).
-func loadAverage() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 0
-	}
-	f, _ := strconv.ParseFloat(strings.Fields(string(b) + " 0")[0], 64)
-	return f
 }
 
 func threadsName(n int) string {

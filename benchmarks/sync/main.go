@@ -31,7 +31,7 @@ import (
 	"strings"
 	"time"
 
-	"autogate/benchmarks/sync/syncbench"
+	"autogate/benchmarks/host"
 )
 
 func main() {
@@ -91,7 +91,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer os.RemoveAll(tmp)
 
 	rep := report{Generated: time.Now().UTC().Format(time.RFC3339),
-		Machine: machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), LoadAverage: [2]float64{syncbench.LoadAverage(), 0}}}
+		Machine: machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), LoadAverage: [2]float64{host.LoadAverage(), 0}}}
 	for _, p := range []struct {
 		pkg  string
 		file string
@@ -112,7 +112,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		rep.Summary = append(rep.Summary, line)
 	}
-	rep.Machine.LoadAverage[1] = syncbench.LoadAverage()
+	rep.Machine.LoadAverage[1] = host.LoadAverage()
 
 	var d drain
 	if err := json.Unmarshal(rep.Drain, &d); err != nil {

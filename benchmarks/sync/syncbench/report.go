@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/pprof"
-	"strconv"
-	"strings"
+
+	"autogate/benchmarks/host"
 )
 
 // Run runs a measuring program's bench under a CPU profile (when profile
@@ -15,7 +14,7 @@ import (
 // figures as JSON to out (when set) and the one-line summary to stdout, the
 // line the launcher collects. It returns the exit code.
 func Run(prog, out, profile string, stdout, stderr io.Writer, bench func() (res any, summary string, err error)) int {
-	stop, err := Profile(profile)
+	stop, err := host.Profile(profile)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
 		return 1
@@ -40,17 +39,6 @@ func Run(prog, out, profile string, stdout, stderr io.Writer, bench func() (res 
 	return 0
 }
 
-// LoadAverage is /proc/loadavg's 1-minute figure (0 where there is none):
-// taken before and after a run, it says whether the machine was busy.
-func LoadAverage() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 0
-	}
-	f, _ := strconv.ParseFloat(strings.Fields(string(b) + " 0")[0], 64)
-	return f
-}
-
 // Load reads figures a program wrote with Run.
 func Load(path string, v any) error {
 	b, err := os.ReadFile(path)
@@ -58,21 +46,4 @@ func Load(path string, v any) error {
 		return err
 	}
 	return json.Unmarshal(b, v)
-}
-
-// Profile starts a CPU profile to path ("" profiles nothing); the returned
-// function stops it.
-func Profile(path string) (stop func(), err error) {
-	if path == "" {
-		return func() {}, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

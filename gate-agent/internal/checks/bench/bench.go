@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"autogate/benchmarks/host"
 	"autogate/gate-agent/internal/checks"
 	"autogate/gate-agent/internal/config"
 	"autogate/gate-agent/internal/replica"
@@ -165,7 +165,7 @@ func bench(ctx context.Context, cfg settings, stdout, stderr io.Writer) (*report
 		return nil, err
 	}
 	rep := &report{GeneratedAt: time.Now().UTC(), Config: cfg, Latency: map[string]latency{}, samples: map[string][]time.Duration{},
-		Machine: machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), LoadAverage: [2]float64{loadAverage(), 0}}}
+		Machine: machine{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), LoadAverage: [2]float64{host.LoadAverage(), 0}}}
 	gen := newGenerator(cfg.Seed)
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0xc4ec5))
 	r, build, err := openReplica(ctx, cfg, gen, stderr)
@@ -174,13 +174,11 @@ func bench(ctx context.Context, cfg settings, stdout, stderr io.Writer) (*report
 	}
 	defer r.Close()
 	rep.Build = build
-	if cfg.CPUProfile != "" {
-		stop, err := startProfile(cfg.CPUProfile)
-		if err != nil {
-			return nil, err
-		}
-		defer stop()
+	stop, err := host.Profile(cfg.CPUProfile)
+	if err != nil {
+		return nil, err
 	}
+	defer stop()
 	if build.Reused {
 		fmt.Fprintf(stdout, "build: reused %s (--rebuild builds it again)\n", cfg.DB)
 	} else {
@@ -226,7 +224,7 @@ func bench(ctx context.Context, cfg settings, stdout, stderr io.Writer) (*report
 	if err := measureDatabase(ctx, rep, r, cfg, stdout); err != nil {
 		return nil, err
 	}
-	rep.Machine.LoadAverage[1] = loadAverage()
+	rep.Machine.LoadAverage[1] = host.LoadAverage()
 	rep.Targets = targets(rep)
 	for _, t := range rep.Targets {
 		fmt.Fprintln(stdout, t.line())
@@ -533,26 +531,4 @@ func writeResults(rep *report, out string) error {
 		}
 	}
 	return nil
-}
-
-// startProfile starts a CPU profile into path; the function returned ends it.
-func startProfile(path string) (func(), error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("creating the CPU profile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("starting the CPU profile: %w", err)
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
-}
-
-func loadAverage() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 0
-	}
-	f, _ := strconv.ParseFloat(strings.Fields(string(b) + " 0")[0], 64)
-	return f
 }
