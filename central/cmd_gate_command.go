@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -232,27 +231,4 @@ func tokenErr(tok mqtt.Token) error {
 		return err
 	}
 	return errors.New("timed out")
-}
-
-// serveCommands prepares central serve's command sender, publishing on
-// ingest's connection, and adds to extra (ingest's further subscriptions)
-// its handler of every gate's acks, which records them all (those of
-// commands sent by 'central gate command' too). Without a signing key
-// there is no sender: commands need 'central pki init'.
-func serveCommands(dataDir string, st *store.Store, log *slog.Logger, reg prometheus.Registerer,
-	extra map[string]mqtt.MessageHandler, publish gatecmd.PublishFunc) (*gatecmd.Sender, error) {
-	key, err := pki.LoadSigningKey(dataDir)
-	if errors.Is(err, pki.ErrNoPKI) {
-		log.Warn("officers' commands are disabled: no signing key; run 'central pki init'")
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("central's signing key: %w", err)
-	}
-	s, err := gatecmd.NewSender(gatecmd.Options{Key: key, Publish: publish, Store: st, Logger: log, Registry: reg})
-	if err != nil {
-		return nil, err
-	}
-	extra[gatecmd.AcksFilter()] = s.HandleAck
-	return s, nil
 }

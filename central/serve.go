@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"autogate/central/internal/broker"
+	gatecmd "autogate/central/internal/commands"
 	"autogate/central/internal/distribute"
 	"autogate/central/internal/ingest"
 	"autogate/central/internal/pki"
@@ -167,7 +168,16 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	var site *web.Server
 	var in *ingest.Ingest
 	extra := map[string]mqtt.MessageHandler{}
-	cmdSender, err := serveCommands(cfg.dataDir, st, log, reg, extra, func(topic string, qos byte, retained bool, payload []byte) error {
+	// Central's signing key (nil without a PKI) signs commands and
+	// re-signs expired updates for resyncs.
+	key, err := pki.LoadSigningKey(cfg.dataDir)
+	switch {
+	case errors.Is(err, pki.ErrNoPKI):
+		key = nil
+	case err != nil:
+		return fmt.Errorf("central's signing key: %w", err)
+	}
+	cmdSender, err := serveCommands(key, st, log, reg, extra, func(topic string, qos byte, retained bool, payload []byte) error {
 		return in.Publish(topic, qos, retained, payload)
 	})
 	if err != nil {
@@ -183,7 +193,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	defer updates.Close()
 	publisher := distribute.NewPublisher(updates, func(topic string, qos byte, retained bool, payload []byte) error {
 		return in.Publish(topic, qos, retained, payload)
-	}, distribute.PublisherOptions{Key: signingKey(cfg.dataDir), Logger: log, Registry: reg})
+	}, distribute.PublisherOptions{Key: key, Logger: log, Registry: reg})
 	maps.Copy(extra, publisher.Subscriptions())
 	in, err = ingest.New(ingest.Config{
 		BrokerURL: brokerURL, Store: st, Logger: log, Metrics: reg, Extra: extra, TLS: sec.clientTLS,
@@ -279,12 +289,21 @@ func dashboardHost(addr string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// signingKey is central's signing key, or nil without a PKI (then nothing
-// is queued either: the CLIs that queue updates need the key).
-func signingKey(dataDir string) ed25519.PrivateKey {
-	key, err := pki.LoadSigningKey(dataDir)
-	if err != nil {
-		return nil
+// serveCommands prepares central serve's command sender, publishing on
+// ingest's connection, and adds to extra (ingest's further subscriptions)
+// its handler of every gate's acks, which records them all (those of
+// commands sent by 'central gate command' too). Without a signing key
+// there is no sender: commands need 'central pki init'.
+func serveCommands(key ed25519.PrivateKey, st *store.Store, log *slog.Logger, reg prometheus.Registerer,
+	extra map[string]mqtt.MessageHandler, publish gatecmd.PublishFunc) (*gatecmd.Sender, error) {
+	if key == nil {
+		log.Warn("officers' commands are disabled: no signing key; run 'central pki init'")
+		return nil, nil
 	}
-	return key
+	s, err := gatecmd.NewSender(gatecmd.Options{Key: key, Publish: publish, Store: st, Logger: log, Registry: reg})
+	if err != nil {
+		return nil, err
+	}
+	extra[gatecmd.AcksFilter()] = s.HandleAck
+	return s, nil
 }
