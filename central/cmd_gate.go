@@ -12,7 +12,7 @@ const gateHelp = `Usage:
 
 add      enrols a gate: issues its client certificate and writes the
          credentials bundle to copy onto the gate.
-command  sends a signed officer command (open_exit, return, lock, unlock)
+command  sends a signed officer command (open_exit, return, manual_booth, lock, unlock)
          to a gate and waits for its acknowledgement.
 
 Run 'central gate SUBCOMMAND --help' for the flags of each.

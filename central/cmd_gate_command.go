@@ -64,7 +64,7 @@ func runGateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	var cfg gateCommandConfig
 	fs.StringVar(&cfg.reason, "reason", "", "`TEXT` why the officer sends it (required; kept with the command and the crossing)")
 	fs.StringVar(&cfg.officer, "officer", "", "`NAME` or badge of the officer")
-	fs.StringVar(&cfg.crossing, "crossing", "", "`ULID` of the referred crossing the command settles (open_exit, return)")
+	fs.StringVar(&cfg.crossing, "crossing", "", "`ULID` of the referred crossing the command settles (open_exit, return, manual_booth)")
 	fs.DurationVar(&cfg.ttl, "ttl", gatecmd.DefaultTTL, "`DURATION` the command stays valid after it is issued (at most 5m)")
 	fs.DurationVar(&cfg.timeout, "timeout", 5*time.Second, "`DURATION` to wait for the gate's acknowledgement")
 	fs.StringVar(&cfg.dataDir, "data", defaultDataDir, "central's data `DIR` (signing key, PKI, store)")
@@ -105,10 +105,8 @@ func (cfg *gateCommandConfig) check() error {
 	if err := wire.ValidateGateID(cfg.gate); err != nil {
 		return err
 	}
-	switch cfg.action {
-	case wire.ActionOpenExit, wire.ActionReturn, wire.ActionLock, wire.ActionUnlock:
-	default:
-		return fmt.Errorf("action %q: want open_exit, return, lock or unlock", cfg.action)
+	if !wire.IsAction(cfg.action) {
+		return fmt.Errorf("action %q: want one of %s", cfg.action, strings.Join(wire.Actions, ", "))
 	}
 	if cfg.crossing != "" {
 		if _, err := ulid.ParseStrict(cfg.crossing); err != nil || cfg.crossing != strings.ToUpper(cfg.crossing) {

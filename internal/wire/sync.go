@@ -2,6 +2,8 @@ package wire
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -46,7 +48,16 @@ const (
 	ActionReturn   = "return"    // send the traveller back through the entrance
 	ActionLock     = "lock"      // take no more travellers until unlocked
 	ActionUnlock   = "unlock"
+	// ActionManualBooth sends the traveller back through the entrance
+	// with the prompt to see an officer at the manual booth.
+	ActionManualBooth = "manual_booth"
 )
+
+// Actions are every command action, in the order officers' tools list them.
+var Actions = []string{ActionOpenExit, ActionReturn, ActionManualBooth, ActionLock, ActionUnlock}
+
+// IsAction reports whether a is one of Actions.
+func IsAction(a string) bool { return slices.Contains(Actions, a) }
 
 // Command is an officer's override, signed by central (SignedCommand). ID
 // is a fresh ULID, the nonce: a gate executes each id at most once and
@@ -74,10 +85,8 @@ func (c Command) Validate() error {
 	if err := ValidateGateID(c.Gate); err != nil {
 		return fmt.Errorf("%w: command: %v", ErrInvalid, err)
 	}
-	switch c.Action {
-	case ActionOpenExit, ActionReturn, ActionLock, ActionUnlock:
-	default:
-		return fmt.Errorf("%w: command action %q (want open_exit, return, lock or unlock)", ErrInvalid, c.Action)
+	if !IsAction(c.Action) {
+		return fmt.Errorf("%w: command action %q (want one of %s)", ErrInvalid, c.Action, strings.Join(Actions, ", "))
 	}
 	if c.Reason == "" {
 		return fmt.Errorf("%w: command %s has no reason", ErrInvalid, c.ID)

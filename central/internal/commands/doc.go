@@ -1,5 +1,5 @@
 // Package commands is central's side of officers' commands to gates
-// (open_exit, return, lock, unlock): a Sender signs each command with
+// (open_exit, return, manual_booth, lock, unlock): a Sender signs each command with
 // central's Ed25519 key (kind "command", a fresh ULID as nonce, an expiry
 // seconds away), records it in central's store, publishes it on the gate's
 // commands topic, and matches the gates' acknowledgements (done, or refused

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"autogate/central/internal/audit"
+	"autogate/central/internal/auth"
 	"autogate/central/internal/store"
 	"autogate/internal/wire"
 )
@@ -41,6 +44,35 @@ type Config struct {
 	Location *time.Location
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// Auth holds the accounts and sessions; every page and API but
+	// /login, /healthz and /metrics needs a session.
+	Auth *auth.Store
+	// Audit records logins, officers' actions and user changes.
+	Audit *audit.Log
+	// Commands sends officers' signed commands to gates and waits for
+	// their acks; nil disables actions (no signing key).
+	Commands Commander
+	// Versions returns the latest version of every list and of the
+	// configuration (distribute.Store.Latest), for the dashboard; nil: unknown.
+	Versions func(context.Context) (map[string]int64, error)
+	// ImportList signs and queues a list delta uploaded by an admin
+	// (the same as 'central lists push'); nil: uploads are disabled.
+	ImportList func(ctx context.Context, actor string, r io.Reader) (summary string, err error)
+	// CommandTTL is a command's time to live; CommandWait how long an
+	// action waits for the gate's ack before answering "sent, no ack yet".
+	CommandTTL  time.Duration
+	CommandWait time.Duration
+	// ImageRetention is how long referral images are kept (shown to
+	// officers; the purge itself runs in the referrals package).
+	ImageRetention time.Duration
+}
+
+// Commander sends a signed command and waits for its ack
+// (central/internal/commands.Sender).
+type Commander interface {
+	Send(ctx context.Context, gate, action, reason, officer, crossing string, ttl time.Duration) (wire.Command, error)
+	WaitAck(ctx context.Context, id string) (wire.CommandAck, error)
 }
 
 // Server is central's HTTP handler.
@@ -79,13 +111,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mux.HandleFunc("GET /{$}", s.handleDashboard)
-	s.mux.HandleFunc("GET /partials/{part}", s.handlePartial)
+	readers := []auth.Role{auth.RoleHQ, auth.RoleAdmin} // the JSON API reads every post
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	s.mux.HandleFunc("GET /events", s.handleEvents)
-	s.mux.HandleFunc("GET /api/gates", s.handleAPIGates)
-	s.mux.HandleFunc("GET /api/crossings", s.handleAPICrossings)
-	s.mux.HandleFunc("GET /api/stats", s.handleAPIStats)
+	s.mux.HandleFunc("GET /events", s.guard(s.handleEvents))
+	s.mux.HandleFunc("GET /api/gates", s.guard(s.handleAPIGates, readers...))
+	s.mux.HandleFunc("GET /api/crossings", s.guard(s.handleAPICrossings, readers...))
+	s.mux.HandleFunc("GET /api/stats", s.guard(s.handleAPIStats, readers...))
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/api/gates", "/api/crossings", "/api/stats":
@@ -95,6 +126,10 @@ func New(cfg Config) (*Server, error) {
 			writeError(w, http.StatusNotFound, fmt.Sprintf("no API endpoint %s; see /api/gates, /api/crossings, /api/stats", r.URL.Path))
 		}
 	})
+	s.routesLogin()     // login.go: /login, /logout, / (to each role's home)
+	s.routesConsole()   // console.go: the officers' console
+	s.routesDashboard() // hq.go: the HQ dashboard and its CSV export
+	s.routesAdmin()     // admin.go: users, gates, lists, audit
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	if cfg.Gatherer != nil {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)}))

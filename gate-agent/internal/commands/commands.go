@@ -155,9 +155,7 @@ func (h *Handler) Handle(ctx context.Context, payload []byte) wire.CommandAck {
 		ack.Mode = h.opts.Mode()
 	}
 	action := cmd.Action
-	switch action {
-	case wire.ActionOpenExit, wire.ActionReturn, wire.ActionLock, wire.ActionUnlock:
-	default:
+	if !wire.IsAction(action) {
 		action = "unknown" // the label stays bounded whatever arrives
 	}
 	if ref != nil {

@@ -1,0 +1,4 @@
+package web
+
+// routesAdmin registers the admin pages under /admin.
+func (s *Server) routesAdmin() {}

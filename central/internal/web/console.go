@@ -1,0 +1,4 @@
+package web
+
+// routesConsole registers the officers' console under /console.
+func (s *Server) routesConsole() {}
