@@ -137,3 +137,24 @@ func setCookie(w http.ResponseWriter, name, value string, maxAge int) {
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode,
 	})
 }
+
+// navView is what the shared "nav" template shows: who is logged in, the
+// pages their role opens, and the CSRF token of the logout form.
+type navView struct {
+	User                      auth.User
+	CSRF                      string
+	Active                    string // console, dashboard, admin
+	Console, Dashboard, Admin bool
+}
+
+// nav builds the navigation of a page for the request's viewer.
+func nav(r *http.Request, active string) navView {
+	v, _ := viewerFrom(r.Context())
+	role := v.User.Role
+	return navView{
+		User: v.User, CSRF: v.CSRF, Active: active,
+		Console:   role.CanAct(),
+		Dashboard: role != auth.RoleOfficer,
+		Admin:     role == auth.RoleAdmin,
+	}
+}
