@@ -182,6 +182,11 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 		Registry: reg,
 	}, st)
 
+	// Referrals go live to the post's officers beside the outbox, queued so
+	// that a slow broker never holds up the lane.
+	referrals := uplink.NewReferrals(uplink.ReferralOptions{Gate: g.Gate.ID, Publish: up.Publish, Connected: up.Connected,
+		Logger: log, Registry: reg})
+
 	checks := append(flow.DocumentChecks(g.Policy), lists.Checks()...)
 	var chipCheck func(required []string) flow.Check // rebuilt with a new policy's chip_required
 	var faceCheck flow.Check
@@ -233,6 +238,7 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 				devs.Feed.Recorded()
 			}
 		},
+		Referred: referrals.Send,
 		Logger:   log,
 		Registry: reg,
 	}, devs.Reader, devs.Lane, st)
@@ -294,6 +300,7 @@ func runGate(ctx context.Context, g *config.Gate, log *slog.Logger) error {
 
 	grp, gctx := errgroup.WithContext(ctx)
 	grp.Go(func() error { return up.Run(gctx) })
+	grp.Go(func() error { return referrals.Run(gctx) })
 	grp.Go(func() error { return upd.Run(gctx) })
 	grp.Go(func() error { return disk.Run(gctx) })
 	grp.Go(func() error { return fl.Run(gctx) })

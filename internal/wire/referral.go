@@ -7,8 +7,9 @@ import (
 )
 
 // MaxReferralImageBytes bounds each image of a referral: two of them,
-// base64 in JSON, stay well inside MaxMessageBytes.
-const MaxReferralImageBytes = 96 << 10
+// base64 in JSON (4/3 of their size, 214 KiB), leave room for the record
+// inside MaxMessageBytes.
+const MaxReferralImageBytes = 80 << 10
 
 // Referral is a referred crossing sent live, on the gate's referrals topic,
 // to the officers of its post as soon as the gate has decided, before the

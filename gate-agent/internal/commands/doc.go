@@ -1,5 +1,5 @@
 // Package commands is the gate's side of officers' commands (open_exit,
-// return, lock, unlock). Central signs each command (Ed25519, kind
+// return, manual_booth, lock, unlock). Central signs each command (Ed25519, kind
 // "command") with a fresh ULID as nonce and a short expiry, and publishes
 // it on the gate's commands topic. The handler here verifies the signature
 // against central's keys from the gate's credentials, checks the body, the

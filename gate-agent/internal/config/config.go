@@ -62,7 +62,7 @@ type CentralSection struct {
 	BatchMax      int    `toml:"batch_max"` // crossings per batch message
 	ConnectTimeoS int    `toml:"connect_timeout_s"`
 	// HoldReferredS keeps a referred traveller in the lane (both doors
-	// closed) up to that many seconds for an officer's open_exit or return
+	// closed) up to that many seconds for an officer's open_exit, return or manual_booth
 	// command from central; 0 returns them at once.
 	HoldReferredS int `toml:"hold_referred_s"`
 	// Credentials is the gate's credentials bundle written by 'central gate

@@ -25,6 +25,9 @@ type Input struct {
 	// Portrait is the chip's verified portrait, set by the chip check and
 	// awaited by the face check (nil when the gate reads no chip).
 	Portrait *Portrait
+	// Evidence collects the officer's images should the crossing be
+	// referred (nil when nobody receives referrals).
+	Evidence *Evidence
 }
 
 // device runs call through in.Device when set.

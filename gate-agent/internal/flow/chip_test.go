@@ -38,7 +38,13 @@ func document(t *testing.T, pki *issuer.PKI, lines []string, faults vchip.Faults
 	t.Helper()
 	var face bytes.Buffer
 	jpeg.Encode(&face, image.NewGray(image.Rect(0, 0, 90, 120)), nil)
-	d, err := vdoc.Issue(pki, lines, face.Bytes(), vdoc.Options{})
+	return chipWithPhoto(t, pki, lines, face.Bytes(), faults)
+}
+
+// chipWithPhoto issues a document whose chip holds photo as its portrait.
+func chipWithPhoto(t *testing.T, pki *issuer.PKI, lines []string, photo []byte, faults vchip.Faults) *vchip.Chip {
+	t.Helper()
+	d, err := vdoc.Issue(pki, lines, photo, vdoc.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -226,3 +226,35 @@ func TestPassingTravellerIsNotHeld(t *testing.T) {
 		t.Fatalf("decision=%s door=%s", c.Decision, c.Door)
 	}
 }
+
+func TestManualBoothSendsTheHeldTravellerBack(t *testing.T) {
+	l := newCommandLane(t, time.Minute)
+	if err := l.execute(t, command(wire.ActionManualBooth, "")); !refusedAs(err, CommandNotApplicable) {
+		t.Fatalf("manual_booth with nobody held: %v, want not_applicable", err)
+	}
+	l.traveller(build(t, time.Now().AddDate(0, -2, 0)), false)
+	until(t, "holding", func() bool { return l.flow.Held() != "" })
+	held := l.flow.Held()
+	if err := l.execute(t, command(wire.ActionManualBooth, wire.NewID())); !refusedAs(err, CommandNotApplicable) {
+		t.Fatalf("manual_booth naming another crossing: %v, want not_applicable", err)
+	}
+	cmd := command(wire.ActionManualBooth, held)
+	if err := l.execute(t, cmd); err != nil {
+		t.Fatalf("manual_booth: %v", err)
+	}
+	c := l.next(t)
+	if c.ID != held || c.Door != DoorEntrance || c.Decision != wire.DecisionRefer {
+		t.Fatalf("id=%s decision=%s door=%s", c.ID, c.Decision, c.Door)
+	}
+	o, ok := overrideOf(c)
+	if !ok || o.Result != wire.ResultPass || o.Reason != wire.ActionManualBooth ||
+		!strings.Contains(o.Message, "manual booth") || !strings.Contains(o.Message, "O-17") || !strings.Contains(o.Message, cmd.ID) {
+		t.Fatalf("officer_override %+v found=%v", o, ok)
+	}
+	if st := l.gate.Stats(); st.Exited != 0 || st.Returned != 1 || st.BothOpen != 0 {
+		t.Fatalf("lane stats %+v: want the traveller back through the entrance", st)
+	}
+	if err := l.execute(t, command(wire.ActionReturn, held)); !refusedAs(err, CommandNotApplicable) {
+		t.Fatalf("a second command for the settled crossing: %v, want not_applicable", err)
+	}
+}

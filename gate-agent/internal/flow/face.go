@@ -75,7 +75,14 @@ func (c *faceCheck) Run(ctx context.Context, in Input) []wire.Check {
 	refCh := make(chan reference, 1)
 	refCtx, cancelRef := context.WithCancel(ctx)
 	defer cancelRef()
-	go func() { refCh <- c.reference(refCtx, in) }()
+	end := in.Evidence.begin()
+	go func() {
+		defer end()
+		portrait, ref := c.reference(refCtx, in)
+		refCh <- ref
+		// After the hand-over: the officer's copy never delays the match.
+		in.Evidence.chipPortrait(portrait)
+	}()
 
 	capture, burst, best := c.capture(ctx, in)
 	defer best.close()
@@ -83,6 +90,7 @@ func (c *faceCheck) Run(ctx context.Context, in Input) []wire.Check {
 	if capture.Result != wire.ResultPass {
 		return out
 	}
+	in.Evidence.liveFrame(best.mat)
 	liveness := c.liveness(burst)
 	out = append(out, liveness)
 	if liveness.Result != wire.ResultPass {
@@ -128,22 +136,27 @@ func (c *faceCheck) Run(ctx context.Context, in Input) []wire.Check {
 	return append(out, m)
 }
 
-// reference waits for the chip's verified portrait and embeds it.
-func (c *faceCheck) reference(ctx context.Context, in Input) reference {
+// reference waits for the chip's verified portrait and embeds it. It also
+// returns the decoded portrait (the caller closes it; zero when there is
+// none) for the officer. Once the check has given up on it (ctx done) the
+// embedding is skipped: nobody would read it.
+func (c *faceCheck) reference(ctx context.Context, in Input) (gocv.Mat, reference) {
 	data, err := in.Portrait.Wait(ctx)
 	if err != nil {
-		return reference{err: err}
+		return gocv.Mat{}, reference{err: err}
 	}
 	mat, err := face.DecodeImage(data, 0)
 	if err != nil {
-		return reference{err: fmt.Errorf("the chip's portrait: %w", err)}
+		return gocv.Mat{}, reference{err: fmt.Errorf("the chip's portrait: %w", err)}
 	}
-	defer mat.Close()
+	if err := ctx.Err(); err != nil {
+		return mat, reference{err: err}
+	}
 	t, err := c.eng.Enrol(mat)
 	if err != nil {
-		return reference{err: fmt.Errorf("the chip's portrait: %w", err)}
+		return mat, reference{err: fmt.Errorf("the chip's portrait: %w", err)}
 	}
-	return reference{t: t}
+	return mat, reference{t: t}
 }
 
 // bestFrame is the burst frame compared with the portrait.

@@ -40,7 +40,7 @@ func faceEngine(t *testing.T) *face.Engine {
 	return engine
 }
 
-func lfwPhoto(t *testing.T, rel string) []byte {
+func lfwPhoto(t testing.TB, rel string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(testenv.SharedTestdata(t, "faces/lfw"), rel))
 	if err != nil {

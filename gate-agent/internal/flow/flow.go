@@ -53,6 +53,11 @@ type Options struct {
 	HoldReferred time.Duration
 	// Recorded is called after each crossing is recorded (to wake the uplink).
 	Recorded func(wire.Crossing)
+	// Referred, when set, is called once per referred crossing as soon as
+	// its decision is journalled, before the doors move: the referral for
+	// the officers of the post, with the chip's portrait and the live
+	// capture. It runs on the lane's path and must not block (queue it).
+	Referred func(wire.Referral)
 	Logger   *slog.Logger
 	Registry prometheus.Registerer
 }
@@ -197,6 +202,9 @@ func (f *Flow) Once(ctx context.Context) (wire.Crossing, error) {
 		now := time.Now()
 		fixed, corrections := mrz.Correct(lines, now)
 		in = Input{Lines: fixed, Now: now, MRZ: mrz.Parse(fixed, now), Corrections: corrections, Device: x.clock.device}
+		if f.opts.Referred != nil {
+			in.Evidence = newEvidence(f.log.With("crossing", x.c.ID))
+		}
 		checkSet := f.currentChecks()
 		if slices.ContainsFunc(checkSet, func(c Check) bool { _, ok := c.(portraitSource); return ok }) {
 			in.Portrait = NewPortrait()
@@ -226,6 +234,9 @@ func (f *Flow) Once(ctx context.Context) (wire.Crossing, error) {
 		f.log.Error("cannot record the decision: returning the traveller", "crossing", x.c.ID, "err", err)
 		f.returnTraveller(ctx, x)
 		return wire.Crossing{}, err
+	}
+	if x.c.Decision == wire.DecisionRefer && f.opts.Referred != nil {
+		f.opts.Referred(f.referral(x, in))
 	}
 
 	x.begin(StageDoor)
@@ -437,9 +448,7 @@ func (f *Flow) runChecks(ctx context.Context, set []Check, in Input) []wire.Chec
 // entrance on refer. It returns the door outcome.
 func (f *Flow) doors(ctx context.Context, x *crossing) string {
 	if x.c.Decision != wire.DecisionPass {
-		// Held only with both doors closed: after a door fault the
-		// traveller goes back as before.
-		if f.opts.HoldReferred > 0 && !f.entranceOpen && f.lane.Occupancy() > 0 {
+		if f.holds() {
 			return f.hold(ctx, x)
 		}
 		return f.returnTraveller(ctx, x)
@@ -452,6 +461,27 @@ func (f *Flow) doors(ctx context.Context, x *crossing) string {
 		return f.returnTraveller(ctx, x)
 	}
 	return f.leaveByExit(ctx, x)
+}
+
+// holds reports whether a referred traveller is to be held for an officer:
+// only with both doors closed (after a door fault the traveller goes back
+// as before) and somebody in the lane.
+func (f *Flow) holds() bool {
+	return f.opts.HoldReferred > 0 && !f.entranceOpen && f.lane.Occupancy() > 0
+}
+
+// referral is the notice of a referred crossing as decided: its record so
+// far (door not yet moved), until when the traveller is held, and the
+// officer's images.
+func (f *Flow) referral(x *crossing, in Input) wire.Referral {
+	c := x.c
+	c.Checks, c.Stages = slices.Clone(c.Checks), slices.Clone(c.Stages)
+	r := wire.Referral{V: wire.SchemaVersion, Crossing: c}
+	if f.holds() {
+		r.HeldUntil = time.Now().Add(f.opts.HoldReferred).UTC()
+	}
+	r.ChipPhoto, r.LiveCapture = in.Evidence.images(in.Portrait)
+	return r
 }
 
 // leaveByExit waits, the exit open, for the traveller to leave, and closes it.
@@ -592,8 +622,10 @@ func (f *Flow) Held() string {
 // Execute carries out an officer's command, whose signature, expiry and
 // nonce the caller has checked. Lock and unlock take effect at the flow's
 // next safe point (a crossing under way finishes first) and return at
-// once. open_exit and return act on the referred traveller held in the
-// lane (see Options.HoldReferred) and return once the door has opened;
+// once. open_exit, return and manual_booth act on the referred traveller
+// held in the lane (see Options.HoldReferred) and return once the door has
+// opened (manual_booth returns the traveller like return: the lane has no
+// display of its own, the officer's reason tells where they were sent);
 // their doors move on the flow's goroutine, never beside its own moves.
 // Refusals are *CommandError.
 func (f *Flow) Execute(ctx context.Context, c wire.Command) error {
@@ -606,7 +638,7 @@ func (f *Flow) Execute(ctx context.Context, c wire.Command) error {
 		}
 		f.log.Info("officer command", "action", c.Action, "officer", c.Officer, "reason", c.Reason, "command", c.ID)
 		return nil
-	case wire.ActionOpenExit, wire.ActionReturn:
+	case wire.ActionOpenExit, wire.ActionReturn, wire.ActionManualBooth:
 	default:
 		return refuse(CommandNotApplicable, "the lane knows no action %q", c.Action)
 	}
@@ -690,8 +722,11 @@ func (f *Flow) hold(ctx context.Context, x *crossing) string {
 	override := Pass("officer_override")
 	override.Reason = c.Action
 	override.Message = fmt.Sprintf("%s by officer %q (command %s): %s", c.Action, c.Officer, c.ID, c.Reason)
+	if c.Action == wire.ActionManualBooth {
+		override.Message = fmt.Sprintf("sent back to the manual booth by officer %q (command %s): %s", c.Officer, c.ID, c.Reason)
+	}
 	override.DurationMS = ms(time.Since(start))
-	if c.Action == wire.ActionReturn {
+	if c.Action == wire.ActionReturn || c.Action == wire.ActionManualBooth {
 		if err := x.clock.device(func() error { return f.lane.OpenDoor(ctx, gatectl.Entrance) }); err != nil {
 			o.done <- refuse(CommandFailed, "entrance did not open: %v", err)
 			f.log.Error("entrance did not open: traveller held in the lane, officer needed", "crossing", x.c.ID, "err", err)
@@ -700,7 +735,11 @@ func (f *Flow) hold(ctx context.Context, x *crossing) string {
 		f.entranceOpen = true
 		x.c.Checks = append(x.c.Checks, override)
 		o.done <- nil
-		f.log.Warn("officer returned the held traveller", "crossing", x.c.ID, "officer", c.Officer, "command", c.ID)
+		what := "officer returned the held traveller"
+		if c.Action == wire.ActionManualBooth {
+			what = "officer sent the held traveller back to the manual booth"
+		}
+		f.log.Warn(what, "crossing", x.c.ID, "officer", c.Officer, "command", c.ID)
 		if !f.waitEmpty(ctx, x) {
 			return DoorNone
 		}

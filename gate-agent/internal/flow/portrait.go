@@ -55,3 +55,17 @@ func (p *Portrait) Wait(ctx context.Context) ([]byte, error) {
 		return nil, fmt.Errorf("%w: the chip was not read in time (%v)", ErrNoPortrait, ctx.Err())
 	}
 }
+
+// resolved returns the portrait without waiting: ok when it is resolved
+// with a verified image.
+func (p *Portrait) resolved() (data []byte, ok bool) {
+	if p == nil {
+		return nil, false
+	}
+	select {
+	case <-p.done:
+		return p.data, p.err == nil
+	default:
+		return nil, false
+	}
+}

@@ -16,6 +16,11 @@
 // batch, so a traveller who crosses while a day's backlog drains is not
 // delivered after it.
 //
+// Referrals (Referrals) are the exception to the outbox: a referred
+// crossing is sent live, with the officer's images, at most once and best
+// effort (queued, the oldest dropped when full, dropped when the link is
+// down); the crossing itself still travels through the outbox.
+//
 // Delivery is at least once; central inserts by crossing id, which makes the
 // stored result exactly once. (The package is "uplink" rather than "sync" so
 // that it does not shadow the standard library.)
