@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"flag"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"autogate/central/internal/audit"
 	"autogate/central/internal/distribute"
 )
 
@@ -24,10 +26,17 @@ push  signs a gate policy with central's signing key and queues it as the
       'gate-agent config check' does, and refuses one it cannot enforce
       (alarm config_refused in its status), keeping the policy it has.
       Gates refuse the configuration after now + --expires.
+
+  central config check [FILE] [--data DIR] [--example]
+
+check checks central's own settings (FILE, default DIR/central.toml: web
+      sessions, lockout, officers' commands, image retention), unlike push,
+      which pushes gate policies; --example prints a commented central.toml
+      holding the defaults.
 `
 
 func runConfig(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return runSubcommand(ctx, "config", args, configHelp, map[string]subcommand{"push": runConfigPush}, stdout, stderr)
+	return runSubcommand(ctx, "config", args, configHelp, map[string]subcommand{"push": runConfigPush, "check": runConfigCheck}, stdout, stderr)
 }
 
 func runConfigPush(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -47,12 +56,19 @@ func runConfigPush(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "central config push: %v\n", err)
 		return exitError
 	}
-	return withQueue(*dataDir, "config push", stderr, func(st *distribute.Store, key ed25519.PrivateKey) error {
+	var version int64
+	code = withQueue(*dataDir, "config push", stderr, func(st *distribute.Store, key ed25519.PrivateKey) error {
 		q, err := st.QueueConfig(ctx, key, string(policy), *direction, distribute.Options{Expires: *expires})
 		if err != nil {
 			return fmt.Errorf("%s: %w", file, err)
 		}
+		version = q.Last
 		fmt.Fprintf(stdout, "queued config version=%d\n", q.Last)
 		return nil
 	})
+	if code == exitOK {
+		auditDone(*dataDir, "config push", audit.Entry{Action: audit.ActionConfigPush, Target: "config", Detail: map[string]string{
+			"version": fmt.Sprint(version), "direction": cmp.Or(*direction, "all")}}, stderr)
+	}
+	return code
 }

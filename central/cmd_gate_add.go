@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"autogate/central/internal/audit"
 	"autogate/central/internal/pki"
 	"autogate/internal/wire"
 )
@@ -53,6 +54,8 @@ func runGateAdd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "central gate add: %v\n", err)
 		return exitError
 	}
+	auditDone(*dataDir, "gate add", audit.Entry{Action: audit.ActionGateAdd, Target: id,
+		Detail: map[string]string{"reissue": fmt.Sprint(*reissue)}}, stderr)
 	verb := "Enrolled"
 	if *reissue {
 		verb = "Reissued the certificate of"

@@ -17,6 +17,7 @@ import (
 	"github.com/oklog/ulid/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"autogate/central/internal/audit"
 	"autogate/central/internal/broker"
 	gatecmd "autogate/central/internal/commands"
 	"autogate/central/internal/pki"
@@ -85,6 +86,7 @@ func runGateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		return usageError(stderr, name, "%v", err)
 	}
 	ack, cmd, ms, err := sendGateCommand(ctx, cfg)
+	auditCommand(cfg, cmd, ack, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "central %s: %v\n", name, err)
 		return exitError
@@ -98,6 +100,20 @@ func runGateCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		return exitError
 	}
 	return exitOK
+}
+
+// auditCommand records a command that was sent (cmd.ID set) and, when it
+// came, the gate's acknowledgement.
+func auditCommand(cfg gateCommandConfig, cmd wire.Command, ack wire.CommandAck, stderr io.Writer) {
+	if cmd.ID == "" {
+		return
+	}
+	auditDone(cfg.dataDir, "gate command", audit.Entry{Action: audit.ActionCommand, Target: cmd.Gate, Detail: map[string]string{
+		"id": cmd.ID, "action": cmd.Action, "reason": cmd.Reason, "crossing": cmd.Crossing, "officer": cmd.Officer}}, stderr)
+	if ack.Result != "" {
+		auditDone(cfg.dataDir, "gate command", audit.Entry{Action: audit.ActionCommandAck, Target: cmd.Gate, Detail: map[string]string{
+			"id": cmd.ID, "result": ack.Result, "reason": ack.Reason, "detail": ack.Detail, "mode": ack.Mode}}, stderr)
+	}
 }
 
 // check validates the command line before anything is read or sent.

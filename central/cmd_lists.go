@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"autogate/central/internal/audit"
 	"autogate/central/internal/distribute"
 	"autogate/central/internal/pki"
 )
@@ -78,14 +79,19 @@ func runListsPush(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "central lists push: %s: %v\n", file, err)
 		return exitError
 	}
-	return withQueue(*dataDir, "lists push", stderr, func(st *distribute.Store, key ed25519.PrivateKey) error {
-		q, err := st.QueueDelta(ctx, key, d, distribute.Options{Expires: *expires})
-		if err != nil {
+	var q distribute.Queued
+	code = withQueue(*dataDir, "lists push", stderr, func(st *distribute.Store, key ed25519.PrivateKey) error {
+		if q, err = st.QueueDelta(ctx, key, d, distribute.Options{Expires: *expires}); err != nil {
 			return fmt.Errorf("%s: %w", file, err)
 		}
 		fmt.Fprintf(stdout, "queued list=%s versions=%d..%d ops=%d\n", q.List, q.First, q.Last, q.Ops)
 		return nil
 	})
+	if code == exitOK {
+		auditDone(*dataDir, "lists push", audit.Entry{Action: audit.ActionListsPush, Target: q.List, Detail: map[string]string{
+			"list": q.List, "from": fmt.Sprint(q.First - 1), "to": fmt.Sprint(q.Last), "ops": fmt.Sprint(q.Ops)}}, stderr)
+	}
+	return code
 }
 
 func runListsStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -139,19 +145,9 @@ func withQueue(dataDir, cmd string, stderr io.Writer, fn func(*distribute.Store,
 // parseFlagsAndFile parses a command's flags around its one FILE argument
 // (before, between or after the flags).
 func parseFlagsAndFile(fs *flag.FlagSet, args []string, help string, stdout, stderr io.Writer) (file string, code int, done bool) {
-	var files []string
-	for {
-		fs.SetOutput(io.Discard)
-		if err := fs.Parse(args); err != nil || fs.NArg() == 0 {
-			// parseFlags prints --help or the error the same way as for
-			// every other command.
-			if code, done := parseFlags(fs, args, help, stdout, stderr); done {
-				return "", code, true
-			}
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+	files, code, done := parseFlagsAndArgs(fs, args, help, stdout, stderr)
+	if done {
+		return "", code, true
 	}
 	if len(files) != 1 {
 		return "", usageError(stderr, fs.Name(), "want exactly one FILE, got %d", len(files)), true

@@ -21,7 +21,9 @@ Usage:
   central pki init|mosquitto [--data DIR] …
   central gate add ID | command ID ACTION [--data DIR] …
   central lists push FILE | status [--data DIR]
-  central config push FILE.toml [--data DIR] [--direction entry|exit]
+  central config push FILE.toml [--data DIR] [--direction entry|exit] | check [FILE]
+  central user add NAME --role R [--post P] | list | disable|enable|unlock|passwd|totp NAME [--data DIR]
+  central audit verify | list [--data DIR]
   central help [COMMAND]
 
 Run 'central COMMAND --help' for the flags of a command.
@@ -46,7 +48,9 @@ var commands = []command{
 	{"pki", "create the fleet PKI (CA, broker and central certificates, signing key); write a Mosquitto config", runPKI},
 	{"gate", "enrol a gate (its certificate and credentials bundle); send it a signed command", runGate},
 	{"lists", "sign and queue a list delta for every gate", runLists},
-	{"config", "sign and queue a gate policy for every gate", runConfig},
+	{"config", "sign and queue a gate policy for every gate; check central's own central.toml", runConfig},
+	{"user", "add and manage the accounts of the web side (users.db)", runUser},
+	{"audit", "verify or list the hash-chained audit log (audit.db)", runAudit},
 }
 
 func main() {
