@@ -84,14 +84,25 @@ func runListsPush(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if q, err = st.QueueDelta(ctx, key, d, distribute.Options{Expires: *expires}); err != nil {
 			return fmt.Errorf("%s: %w", file, err)
 		}
-		fmt.Fprintf(stdout, "queued list=%s versions=%d..%d ops=%d\n", q.List, q.First, q.Last, q.Ops)
+		fmt.Fprintln(stdout, queuedSummary(q))
 		return nil
 	})
 	if code == exitOK {
-		auditDone(*dataDir, "lists push", audit.Entry{Action: audit.ActionListsPush, Target: q.List, Detail: map[string]string{
-			"list": q.List, "from": fmt.Sprint(q.First - 1), "to": fmt.Sprint(q.Last), "ops": fmt.Sprint(q.Ops)}}, stderr)
+		auditDone(*dataDir, "lists push", listsPushEntry(q), stderr)
 	}
 	return code
+}
+
+// queuedSummary is what a list push prints (the CLI) or shows (the admin page).
+func queuedSummary(q distribute.Queued) string {
+	return fmt.Sprintf("queued list=%s versions=%d..%d ops=%d", q.List, q.First, q.Last, q.Ops)
+}
+
+// listsPushEntry is the audit record of a list push (its actor is set by
+// whoever pushed).
+func listsPushEntry(q distribute.Queued) audit.Entry {
+	return audit.Entry{Action: audit.ActionListsPush, Target: q.List, Detail: map[string]string{
+		"list": q.List, "from": fmt.Sprint(q.First - 1), "to": fmt.Sprint(q.Last), "ops": fmt.Sprint(q.Ops)}}
 }
 
 func runListsStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {

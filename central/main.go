@@ -16,7 +16,7 @@ import (
 const usage = `central — autogate's central server: MQTT broker, ingest, store, dashboard.
 
 Usage:
-  central serve  [--data DIR] [--http ADDR] [--mqtt-listen ADDR | --broker URL]
+  central serve  [--data DIR] [--http ADDR] [--web-cert FILE --web-key FILE] [--mqtt-listen ADDR | --broker URL]
   central broker [--listen ADDR] [--data DIR]
   central pki init|mosquitto [--data DIR] …
   central gate add ID | command ID ACTION [--data DIR] …

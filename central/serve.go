@@ -18,21 +18,28 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"autogate/central/internal/audit"
+	"autogate/central/internal/auth"
 	"autogate/central/internal/broker"
 	gatecmd "autogate/central/internal/commands"
 	"autogate/central/internal/distribute"
 	"autogate/central/internal/ingest"
 	"autogate/central/internal/pki"
+	"autogate/central/internal/settings"
 	"autogate/central/internal/store"
 	"autogate/central/internal/web"
 )
 
-const serveHelp = `Usage: central serve [--data DIR] [--http ADDR] [--mqtt-listen ADDR | --broker URL]
+const serveHelp = `Usage: central serve [--data DIR] [--http ADDR] [--web-cert FILE --web-key FILE] [--mqtt-listen ADDR | --broker URL]
 
 Runs central: receives the gates' crossings and statuses over MQTT, stores
 them in SQLite under --data, acknowledges each crossing to its gate once it
-is committed, and serves the dashboard, the JSON API (/api/gates,
-/api/crossings, /api/stats), /metrics and /healthz on --http.
+is committed, and serves on --http the officers' console (/console), the
+HQ dashboard (/dashboard), the admin pages (/admin), the JSON API
+(/api/gates, /api/crossings, /api/stats), /metrics and /healthz. Every page
+but /login needs an account: 'central user add'. DIR/central.toml (optional,
+'central config check --example') sets sessions, lockout, commands and how
+long referral images are kept.
 
 By default an embedded MQTT broker listens on --mqtt-listen. With --broker
 central uses an external broker (Mosquitto, EMQX) and starts none; give one
@@ -57,6 +64,8 @@ const (
 type serveConfig struct {
 	dataDir    string
 	httpAddr   string
+	webCert    string // HTTPS certificate and key for --http ("": plain HTTP)
+	webKey     string
 	mqttListen string // embedded broker address, when brokerURL is ""
 	brokerURL  string // external broker
 }
@@ -67,6 +76,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&cfg.dataDir, "data", defaultDataDir, "`DIR` holding the SQLite database (created if missing)")
 	fs.StringVar(&cfg.httpAddr, "http", defaultHTTP, "`ADDR` (host:port) of the dashboard, API, /metrics and /healthz")
 	fs.StringVar(&cfg.mqttListen, "mqtt-listen", broker.DefaultListen, "`ADDR` (host:port) the embedded MQTT broker listens on; "+broker.DefaultTLSListen+" once DIR holds a PKI")
+	fs.StringVar(&cfg.webCert, "web-cert", "", "PEM `FILE` of the certificate for HTTPS on --http (with --web-key); browsers keep the session cookie over plain HTTP only on localhost")
+	fs.StringVar(&cfg.webKey, "web-key", "", "PEM `FILE` of the key of --web-cert")
 	fs.StringVar(&cfg.brokerURL, "broker", "", "`URL` of an external MQTT broker, tls://host:port (central's certificate from DIR/pki) or tcp://host:port; no embedded broker is started")
 	if code, done := parseFlags(fs, args, serveHelp, stdout, stderr); done {
 		return code
@@ -88,6 +99,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if cfg.dataDir == "" {
 		return usageError(stderr, "serve", "--data must name a folder")
+	}
+	if (cfg.webCert == "") != (cfg.webKey == "") {
+		return usageError(stderr, "serve", "give both --web-cert and --web-key, or neither")
 	}
 	if !set["mqtt-listen"] {
 		cfg.mqttListen = brokerDefaultListen(cfg.dataDir)
@@ -132,6 +146,29 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		return fmt.Errorf("%w (the data folder is set with --data)", err)
 	}
 	defer st.Close()
+
+	// central.toml (optional) sets sessions, lockout, commands and the
+	// retention of referral images.
+	set, found, err := settings.LoadDir(cfg.dataDir)
+	if err != nil {
+		return fmt.Errorf("%w (check it with 'central config check --data %s')", err, cfg.dataDir)
+	}
+	if !found {
+		log.Info("no central.toml in the data folder: default settings", "example", "central config check --example")
+	}
+	accounts, err := auth.Open(cfg.dataDir, set.AuthPolicy())
+	if err != nil {
+		return err
+	}
+	defer accounts.Close()
+	if users, err := accounts.Users(ctx); err == nil && len(users) == 0 {
+		log.Warn("no user can log in to the console or dashboard yet: add one with 'central user add NAME --role admin --data " + cfg.dataDir + "'")
+	}
+	auditLog, err := audit.Open(cfg.dataDir)
+	if err != nil {
+		return err
+	}
+	defer auditLog.Close()
 
 	// The HTTP port is taken before anything starts, so a port clash
 	// fails fast without a broker left half started.
@@ -183,7 +220,6 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	_ = cmdSender // the officers' web console (a later issue) sends through it
 	// Signed list deltas and configurations queued by `central lists push`
 	// and `central config push`, published to the gates.
 	updates, err := distribute.Open(cfg.dataDir)
@@ -206,15 +242,24 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	site, err = web.New(web.Config{
+	webCfg := web.Config{
 		Store: st, Logger: log, Gatherer: reg,
+		Auth: accounts, Audit: auditLog, Versions: updates.Latest,
+		CommandTTL: set.Web.CommandTTL, CommandWait: set.Web.CommandWait, ImageRetention: set.Privacy.ImageRetention,
+		ImportList: func(ctx context.Context, actor string, r io.Reader) (string, error) {
+			return importList(ctx, key, updates, auditLog, actor, r)
+		},
 		Health: func(context.Context) error {
 			if !in.Subscribed() {
 				return fmt.Errorf("not subscribed on the MQTT broker %s (reconnecting; check that it runs)", brokerURL)
 			}
 			return nil
 		},
-	})
+	}
+	if cmdSender != nil { // a nil *Sender must not become a non-nil Commander
+		webCfg.Commands = cmdSender
+	}
+	site, err = web.New(webCfg)
 	if err != nil {
 		return err
 	}
@@ -227,7 +272,16 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	httpErr := make(chan error, 1)
-	go func() { httpErr <- srv.Serve(httpLn) }()
+	scheme := "http"
+	if cfg.webCert != "" {
+		scheme = "https"
+		go func() { httpErr <- srv.ServeTLS(httpLn, cfg.webCert, cfg.webKey) }()
+	} else {
+		if !isLoopback(httpLn.Addr()) {
+			log.Warn("SECURITY: the console is served over plain HTTP on a non-loopback address; browsers will not keep its Secure session cookie: give --web-cert and --web-key")
+		}
+		go func() { httpErr <- srv.Serve(httpLn) }()
+	}
 
 	if err := in.Start(); err != nil {
 		return err
@@ -237,7 +291,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	pubCtx, stopPublisher := context.WithCancel(context.Background())
 	publisherDone := make(chan struct{})
 	go func() { defer close(publisherDone); publisher.Run(pubCtx) }()
-	attrs := []any{"dashboard", "http://" + dashboardHost(httpLn.Addr().String()) + "/", "data", st.Path()}
+	base := scheme + "://" + dashboardHost(httpLn.Addr().String())
+	attrs := []any{"console", base + "/console", "dashboard", base + "/dashboard", "login", base + "/login", "data", st.Path()}
 	if embedded != nil {
 		attrs = append(attrs, "broker", "embedded", "mqtt_listen", embedded.Addr())
 	} else {
@@ -274,6 +329,34 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		log.Info("central stopped")
 	}
 	return runErr
+}
+
+// isLoopback reports whether a listener's address is on loopback only.
+func isLoopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
+}
+
+// importList signs and queues a list delta uploaded on the admin page, as
+// 'central lists push' does, and audits it under the admin's name.
+func importList(ctx context.Context, key ed25519.PrivateKey, updates *distribute.Store, auditLog *audit.Log, actor string, r io.Reader) (string, error) {
+	if key == nil {
+		return "", errors.New("central has no signing key: run 'central pki init' first")
+	}
+	d, err := distribute.ReadDelta(r)
+	if err != nil {
+		return "", err
+	}
+	q, err := updates.QueueDelta(ctx, key, d, distribute.Options{Expires: distribute.DefaultExpires})
+	if err != nil {
+		return "", err
+	}
+	e := listsPushEntry(q)
+	e.Actor = actor
+	if _, err := auditLog.Append(ctx, e); err != nil {
+		return "", fmt.Errorf("%s, but not recorded in the audit log: %w", queuedSummary(q), err)
+	}
+	return queuedSummary(q), nil
 }
 
 // dashboardHost is the host:port to print in the dashboard URL: a wildcard
