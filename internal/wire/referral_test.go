@@ -46,9 +46,10 @@ func TestDecodeReferral(t *testing.T) {
 		{"no v", "post-a-01", []byte(`{"crossing":{}}`), ErrMalformed},
 		{"crossing invalid", "post-a-01", mutate(func(r *Referral) { r.Crossing.ID = "nope" }), ErrInvalid},
 		{"image not base64", "post-a-01", []byte(`{"v":1,"chip_photo":"!!"}`), ErrMalformed},
-		{"too large", "post-a-01", mutate(func(r *Referral) {
+		{"both images at the limit", "post-a-01", mutate(func(r *Referral) {
 			r.ChipPhoto, r.LiveCapture = fakeJPEG(MaxReferralImageBytes), fakeJPEG(MaxReferralImageBytes)
-		}), ErrTooLarge},
+		}), nil},
+		{"too large", "post-a-01", mutate(func(r *Referral) { r.Crossing.Checks[0].Message = strings.Repeat("x", MaxMessageBytes) }), ErrTooLarge},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -110,6 +110,39 @@ ALTER TABLE gates ADD COLUMN disk_free_bytes INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE gates ADD COLUMN alarms          TEXT    NOT NULL DEFAULT '[]';
 ALTER TABLE gates ADD COLUMN lists           TEXT    NOT NULL DEFAULT '{}';
 `,
+	// 4: referrals as the gates send them live (the officers' queue) and
+	// their images, kept apart so the retention purge deletes the images
+	// and nothing else. Search: doc_number is matched by prefix as a range
+	// on its plain index (MRZ numbers are stored upper-case; the query is
+	// upper-cased), names by a case-insensitive LIKE over the rows of the
+	// started_at window.
+	`
+CREATE TABLE referrals (
+	id              TEXT PRIMARY KEY,
+	gate            TEXT NOT NULL,
+	post            TEXT NOT NULL,
+	received_at     TEXT NOT NULL,
+	held_until      TEXT NOT NULL DEFAULT '',
+	payload         TEXT NOT NULL,
+	doc_number      TEXT NOT NULL,
+	doc_surname     TEXT NOT NULL,
+	doc_given_names TEXT NOT NULL
+);
+CREATE INDEX referrals_post_received ON referrals (post, received_at);
+CREATE INDEX referrals_received ON referrals (received_at);
+
+CREATE TABLE referral_images (
+	referral    TEXT NOT NULL REFERENCES referrals(id) ON DELETE CASCADE,
+	kind        TEXT NOT NULL,
+	data        BLOB NOT NULL,
+	received_at TEXT NOT NULL,
+	PRIMARY KEY (referral, kind)
+);
+CREATE INDEX referral_images_received ON referral_images (received_at);
+
+CREATE INDEX commands_crossing ON commands (crossing, id);
+CREATE INDEX crossings_doc_number ON crossings (doc_number);
+`,
 }
 
 // SchemaVersion reports how many migrations the open database has applied.
