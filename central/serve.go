@@ -25,9 +25,11 @@ import (
 	"autogate/central/internal/distribute"
 	"autogate/central/internal/ingest"
 	"autogate/central/internal/pki"
+	"autogate/central/internal/referrals"
 	"autogate/central/internal/settings"
 	"autogate/central/internal/store"
 	"autogate/central/internal/web"
+	"autogate/internal/wire"
 )
 
 const serveHelp = `Usage: central serve [--data DIR] [--http ADDR] [--web-cert FILE --web-key FILE] [--mqtt-listen ADDR | --broker URL]
@@ -216,6 +218,10 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	}
 	cmdSender, err := serveCommands(key, st, log, reg, extra, func(topic string, qos byte, retained bool, payload []byte) error {
 		return in.Publish(topic, qos, retained, payload)
+	}, func(wire.CommandAck) {
+		if site != nil {
+			site.NotifyCommand()
+		}
 	})
 	if err != nil {
 		return err
@@ -231,6 +237,23 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 		return in.Publish(topic, qos, retained, payload)
 	}, distribute.PublisherOptions{Key: key, Logger: log, Registry: reg})
 	maps.Copy(extra, publisher.Subscriptions())
+	// The gates' live referrals, for the officers' console; their images
+	// are purged after the retention.
+	refs := referrals.New(referrals.Options{
+		Store: st, Retention: set.Privacy.ImageRetention, Logger: log, Registry: reg,
+		OnNew: func(store.Referral) {
+			if site != nil {
+				site.NotifyReferral()
+			}
+		},
+		OnPurge: func(n int64, before time.Time) {
+			if _, err := auditLog.Append(context.Background(), audit.Entry{Actor: "central", Action: audit.ActionImagesPurged,
+				Detail: map[string]string{"images": fmt.Sprint(n), "received_before": before.UTC().Format(time.RFC3339)}}); err != nil {
+				log.Error("cannot audit an image purge", "error", err)
+			}
+		},
+	})
+	extra[referrals.Filter()] = refs.Handle
 	in, err = ingest.New(ingest.Config{
 		BrokerURL: brokerURL, Store: st, Logger: log, Metrics: reg, Extra: extra, TLS: sec.clientTLS,
 		OnChange: func(c ingest.Change) {
@@ -291,6 +314,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	pubCtx, stopPublisher := context.WithCancel(context.Background())
 	publisherDone := make(chan struct{})
 	go func() { defer close(publisherDone); publisher.Run(pubCtx) }()
+	purgeDone := make(chan struct{})
+	go func() { defer close(purgeDone); refs.RunPurge(pubCtx) }()
 	base := scheme + "://" + dashboardHost(httpLn.Addr().String())
 	attrs := []any{"console", base + "/console", "dashboard", base + "/dashboard", "login", base + "/login", "data", st.Path()}
 	if embedded != nil {
@@ -310,6 +335,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 
 	stopPublisher()
 	<-publisherDone
+	<-purgeDone
 	stopCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := in.Stop(stopCtx); err != nil {
@@ -378,12 +404,12 @@ func dashboardHost(addr string) string {
 // commands sent by 'central gate command' too). Without a signing key
 // there is no sender: commands need 'central pki init'.
 func serveCommands(key ed25519.PrivateKey, st *store.Store, log *slog.Logger, reg prometheus.Registerer,
-	extra map[string]mqtt.MessageHandler, publish gatecmd.PublishFunc) (*gatecmd.Sender, error) {
+	extra map[string]mqtt.MessageHandler, publish gatecmd.PublishFunc, onAck func(wire.CommandAck)) (*gatecmd.Sender, error) {
 	if key == nil {
 		log.Warn("officers' commands are disabled: no signing key; run 'central pki init'")
 		return nil, nil
 	}
-	s, err := gatecmd.NewSender(gatecmd.Options{Key: key, Publish: publish, Store: st, Logger: log, Registry: reg})
+	s, err := gatecmd.NewSender(gatecmd.Options{Key: key, Publish: publish, Store: st, Logger: log, Registry: reg, OnAck: onAck})
 	if err != nil {
 		return nil, err
 	}

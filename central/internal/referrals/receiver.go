@@ -40,7 +40,9 @@ type Options struct {
 	Retention time.Duration // images older than this are purged; 0 = DefaultRetention
 	// OnNew is called after a new referral is stored (not on duplicates);
 	// it runs on the MQTT client's handler, so it must not block.
-	OnNew    func(store.Referral)
+	OnNew func(store.Referral)
+	// OnPurge is called after a purge that deleted images (central audits it).
+	OnPurge  func(images int64, receivedBefore time.Time)
 	Logger   *slog.Logger
 	Registry prometheus.Registerer
 	Now      func() time.Time // tests
@@ -171,6 +173,9 @@ func (r *Receiver) Purge(ctx context.Context) (int64, error) {
 	level := slog.LevelDebug
 	if n > 0 {
 		level = slog.LevelInfo
+		if r.opts.OnPurge != nil {
+			r.opts.OnPurge(n, before)
+		}
 	}
 	r.log.Log(ctx, level, "purged referral images", "images", n, "received_before", before, "retention", r.opts.Retention)
 	return n, nil

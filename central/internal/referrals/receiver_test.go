@@ -258,7 +258,9 @@ func TestPurgeRemovesOldImagesOnly(t *testing.T) {
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	set := func(t time.Time) { mu.Lock(); now = t; mu.Unlock() }
-	r := New(Options{Store: st, Logger: quietLogger(), Now: clock, Retention: 2 * time.Hour})
+	var purges []int64 // what OnPurge heard (only purges that deleted something)
+	r := New(Options{Store: st, Logger: quietLogger(), Now: clock, Retention: 2 * time.Hour,
+		OnPurge: func(n int64, _ time.Time) { purges = append(purges, n) }})
 	ctx := context.Background()
 	topic := wire.GateTopic("gate-1", wire.KindReferrals)
 	old, young := referral("gate-1", 1), referral("gate-1", 2)
@@ -282,6 +284,9 @@ func TestPurgeRemovesOldImagesOnly(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(r.mPurged); got != 2 {
 		t.Fatalf("purged metric %v", got)
+	}
+	if len(purges) != 1 || purges[0] != 2 {
+		t.Fatalf("OnPurge heard %v; want one purge of 2 images", purges)
 	}
 	o, ok, err := st.Referral(ctx, old.Crossing.ID)
 	if err != nil || !ok {
