@@ -218,7 +218,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 	}
 	cmdSender, err := serveCommands(key, st, log, reg, extra, func(topic string, qos byte, retained bool, payload []byte) error {
 		return in.Publish(topic, qos, retained, payload)
-	}, func(wire.CommandAck) {
+	}, func(a wire.CommandAck) {
+		auditAck(st, auditLog, a, log)
 		if site != nil {
 			site.NotifyCommand()
 		}
@@ -361,6 +362,31 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 func isLoopback(a net.Addr) bool {
 	ta, ok := a.(*net.TCPAddr)
 	return ok && ta.IP.IsLoopback()
+}
+
+// auditAck records a gate's answer to a command, whoever sent it (the
+// console or 'central gate command'), with the officer and crossing of the
+// command as central recorded it.
+func auditAck(st *store.Store, auditLog *audit.Log, a wire.CommandAck, log *slog.Logger) {
+	ctx := context.Background()
+	cmd, _, err := st.Command(ctx, a.ID)
+	if err != nil {
+		log.Error("reading the acknowledged command", "command", a.ID, "error", err)
+	}
+	post := ""
+	if gates, err := st.Gates(ctx); err == nil {
+		for _, g := range gates {
+			if g.ID == a.Gate {
+				post = g.Post
+			}
+		}
+	}
+	e := audit.Entry{Actor: "gate:" + a.Gate, Action: audit.ActionCommandAck, Target: a.Gate, Post: post,
+		Detail: map[string]string{"command": a.ID, "result": a.Result, "reason": a.Reason, "mode": a.Mode,
+			"action": cmd.Action, "officer": cmd.Officer, "crossing": cmd.Crossing}}
+	if _, err := auditLog.Append(ctx, e); err != nil {
+		log.Error("cannot audit a command ack", "command", a.ID, "error", err)
+	}
 }
 
 // importList signs and queues a list delta uploaded on the admin page, as

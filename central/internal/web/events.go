@@ -12,7 +12,24 @@ const (
 	EventCrossings = "crossings"
 	EventGates     = "gates"
 	EventRejects   = "rejects"
+	// EventReferrals: a referral arrived, or one changed (a command was
+	// sent on it, its crossing record came); consoles re-read their queue.
+	EventReferrals = "referrals"
+	// EventCommands: a gate acknowledged a command; consoles re-read the
+	// open referral and the gates panel.
+	EventCommands = "commands"
 )
+
+// eventOrder is the order the events of one round go out in.
+var eventOrder = []string{EventCrossings, EventGates, EventRejects, EventReferrals, EventCommands}
+
+// NotifyReferral tells the consoles a referral arrived or changed. The
+// notice names no post and carries no data: each console re-reads what
+// its own session may see.
+func (s *Server) NotifyReferral() { s.hub.notify(EventReferrals) }
+
+// NotifyCommand tells the consoles a gate acknowledged a command.
+func (s *Server) NotifyCommand() { s.hub.notify(EventCommands) }
 
 // MinEventInterval spaces the notices: whatever arrives meanwhile is merged
 // into the next one, so a burst of crossings costs each browser at most a
@@ -61,7 +78,7 @@ func (h *hub) loop() {
 		}
 		h.mu.Lock()
 		events := make([]string, 0, len(h.pending))
-		for _, e := range []string{EventCrossings, EventGates, EventRejects} {
+		for _, e := range eventOrder {
 			if h.pending[e] {
 				events = append(events, e)
 			}

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"net/url"
+	"strings"
 	"testing"
 
 	"autogate/central/internal/store"
@@ -46,6 +49,39 @@ func FuzzParseCrossingsQuery(f *testing.F) {
 		}
 		if _, err := st.Crossings(context.Background(), q); err != nil {
 			t.Fatalf("store refused accepted query %+v: %v", q, err)
+		}
+	})
+}
+
+// FuzzCSVSafe: any cell a gate or a user could put into an export (alarm,
+// reason, device name) comes back from a CSV reader as written, less the
+// guard's quote, and never starts with a character a spreadsheet runs.
+func FuzzCSVSafe(f *testing.F) {
+	for _, seed := range []string{"", "=1+1", "+33", "-", "@x", "\t=x", "\r\n", `"=a"`, "a,b", "watchlist_hit", "\x00", "é=", "'=x"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, cell string) {
+		safe := CSVSafe(cell)
+		if safe != "" && strings.ContainsRune("=+-@\t\r", rune(safe[0])) {
+			t.Fatalf("CSVSafe(%q) = %q still starts with a formula character", cell, safe)
+		}
+		if safe != cell && safe != "'"+cell {
+			t.Fatalf("CSVSafe(%q) = %q changed more than a leading quote", cell, safe)
+		}
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		if err := w.Write([]string{safe, "next"}); err != nil {
+			t.Fatal(err)
+		}
+		w.Flush()
+		rows, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatalf("cell %q: export does not parse back: %v", safe, err)
+		}
+		// encoding/csv reads \r\n inside a quoted field as \n.
+		want := strings.ReplaceAll(safe, "\r\n", "\n")
+		if len(rows) != 1 || len(rows[0]) != 2 || rows[0][0] != want || rows[0][1] != "next" {
+			t.Fatalf("cell %q came back as %q", safe, rows)
 		}
 	})
 }

@@ -16,6 +16,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"autogate/central/internal/audit"
+	"autogate/central/internal/auth"
 	"autogate/central/internal/store"
 	"autogate/internal/wire"
 )
@@ -23,10 +25,15 @@ import (
 var now = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
 type env struct {
-	store *store.Store
-	srv   *Server
-	http  *httptest.Server
-	all   []wire.Crossing // in id order
+	store    *store.Store
+	accounts *auth.Store
+	audit    *audit.Log
+	srv      *Server
+	http     *httptest.Server
+	client   *http.Client // logged in as hq (sees every post, the API too)
+	csrf     string
+	password string          // the "hq" user's
+	all      []wire.Crossing // in id order
 }
 
 func crossingAt(gate string, seq int64, start time.Time, decision, docNumber string) wire.Crossing {
@@ -51,7 +58,8 @@ func newEnv(t *testing.T, health func(context.Context) error) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{store: st}
+	accounts, auditLog := newAccounts(t, t.TempDir())
+	e := &env{store: st, accounts: accounts, audit: auditLog}
 	yesterday := now.Add(-24 * time.Hour)
 	specs := []struct {
 		gate     string
@@ -85,19 +93,34 @@ func newEnv(t *testing.T, health func(context.Context) error) *env {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewCounter(prometheus.CounterOpts{Name: "autogate_test_counter", Help: "test"}))
 	srv, err := New(Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Gatherer: reg,
-		Health: health, Location: time.UTC, Now: func() time.Time { return now }})
+		Health: health, Location: time.UTC, Now: func() time.Time { return now }, Auth: accounts, Audit: auditLog})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv = srv
-	e.http = httptest.NewServer(srv)
-	t.Cleanup(func() { srv.Close(); e.http.Close() })
+	e.password = addUser(t, accounts, "hq", auth.RoleHQ, "")
+	e.serve(t, srv)
 	return e
+}
+
+// start serves srv over HTTP as e's server.
+func (e *env) start(t *testing.T, srv *Server) {
+	t.Helper()
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() { srv.Close(); hs.Close() })
+	e.srv, e.http = srv, hs
+}
+
+// serve points e at another server over the same store and accounts, and
+// logs in to it as hq.
+func (e *env) serve(t *testing.T, srv *Server) {
+	t.Helper()
+	e.start(t, srv)
+	e.client, e.csrf = login(t, e.http.URL, "hq", e.password)
 }
 
 func get(t *testing.T, e *env, path string) (*http.Response, []byte) {
 	t.Helper()
-	res, err := http.Get(e.http.URL + path)
+	res, err := e.client.Get(e.http.URL + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +272,7 @@ func TestErrorsAndMethods(t *testing.T) {
 	if !strings.Contains(apiErr.Error, "/api/crossings") {
 		t.Errorf("404 does not point at the real endpoints: %q", apiErr.Error)
 	}
-	res, err := http.Post(e.http.URL+"/api/crossings", "application/json", strings.NewReader("{}"))
+	res, err := e.client.Post(e.http.URL+"/api/crossings", "application/json", strings.NewReader("{}"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,11 +280,33 @@ func TestErrorsAndMethods(t *testing.T) {
 	if res.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST /api/crossings: %d", res.StatusCode)
 	}
-	if res, _ := get(t, e, "/partials/secrets"); res.StatusCode != 404 {
-		t.Errorf("/partials/secrets: %d", res.StatusCode)
+	if res, _ := get(t, e, "/dashboard/partials/secrets"); res.StatusCode != 404 {
+		t.Errorf("/dashboard/partials/secrets: %d", res.StatusCode)
 	}
 	if res, _ := get(t, e, "/nope"); res.StatusCode != 404 {
 		t.Errorf("/nope: %d", res.StatusCode)
+	}
+
+	// Without a session: the API answers 401, a page sends to the login.
+	for _, path := range []string{"/api/gates", "/api/crossings", "/api/stats", "/events", "/dashboard/partials/gates"} {
+		res, err := http.Get(e.http.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusUnauthorized {
+			t.Errorf("GET %s without a session: %d, want 401", path, res.StatusCode)
+		}
+	}
+	req, _ := http.NewRequest("GET", e.http.URL+"/dashboard", nil)
+	req.Header.Set("Accept", "text/html")
+	res, err = (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?next=") {
+		t.Errorf("GET /dashboard without a session: %d to %q, want 303 to /login", res.StatusCode, loc)
 	}
 }
 
@@ -286,10 +331,10 @@ func TestHealthAndMetrics(t *testing.T) {
 
 func TestDashboard(t *testing.T) {
 	e := newEnv(t, nil)
-	res, body := get(t, e, "/")
+	res, body := get(t, e, "/dashboard")
 	page := string(body)
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
-		t.Fatalf("/: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+		t.Fatalf("/dashboard: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
 	for _, want := range []string{
 		`id="gate-g1"`, `data-state="online"`, `class="state offline"`, // gates with colour classes
@@ -309,7 +354,7 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("dashboard shows %q", secret)
 		}
 	}
-	res, body = get(t, e, "/partials/crossings")
+	res, body = get(t, e, "/dashboard/partials/crossings")
 	if res.StatusCode != 200 || !strings.Contains(string(body), e.all[3].ID) || strings.Contains(string(body), "<html") {
 		t.Errorf("crossings section: %d %s", res.StatusCode, body)
 	}
@@ -333,7 +378,7 @@ func TestEventsCoalesce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", e.http.URL+"/events", nil)
-	res, err := http.DefaultClient.Do(req)
+	res, err := e.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,7 +477,8 @@ func TestEventStreamOutlivesWriteTimeout(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", hs.URL+"/events", nil)
-	res, err := http.DefaultClient.Do(req)
+	client, _ := login(t, hs.URL, "hq", e.password)
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -462,13 +508,12 @@ func TestStaleGate(t *testing.T) {
 	// 20 s after the statuses arrived: g3 (5 s heartbeat) is three beats
 	// late, g1 (no heartbeat given: 10 s) is not.
 	later := func() time.Time { return time.Now().Add(20 * time.Second) }
-	srv, err := New(Config{Store: e.store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Location: time.UTC, Now: later})
+	srv, err := New(Config{Store: e.store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Location: time.UTC, Now: later,
+		Auth: e.accounts, Audit: e.audit})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(func() { srv.Close(); hs.Close() })
-	e.http = hs
+	e.serve(t, srv)
 
 	var api struct {
 		Gates []map[string]any `json:"gates"`
@@ -492,7 +537,7 @@ func TestStaleGate(t *testing.T) {
 		t.Errorf("g1 stale=%v (10 s heartbeat, 20 s silent), g2 stale=%v (offline)", byID["g1"]["stale"], byID["g2"]["stale"])
 	}
 
-	_, body := get(t, e, "/partials/gates")
+	_, body := get(t, e, "/dashboard/partials/gates")
 	page := string(body)
 	for _, want := range []string{`<span class="state stale" title="says online, but no status for 2`, "disk_low: 123 MB free", "123 MB",
 		`<span class="state online"`, `<span class="state offline"`} {
@@ -500,7 +545,7 @@ func TestStaleGate(t *testing.T) {
 			t.Errorf("gates section lacks %q:\n%s", want, page)
 		}
 	}
-	_, body = get(t, e, "/partials/totals")
+	_, body = get(t, e, "/dashboard/partials/totals")
 	if !strings.Contains(string(body), `id="gates-online">1/3<`) {
 		t.Errorf("totals count a stale gate as online:\n%s", body)
 	}

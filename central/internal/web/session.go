@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"autogate/central/internal/audit"
 	"autogate/central/internal/auth"
 )
 
@@ -110,15 +111,36 @@ func tokenEqual(got, want string) bool {
 	return got != "" && want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// sameOrigin accepts a request whose Origin (when the browser sent one)
-// names the host it was sent to.
+// crossOrigin refuses state-changing requests a browser says came from
+// another origin: Sec-Fetch-Site first, then, from older browsers, an
+// Origin naming another host. The Origin header alone is not enough:
+// under this site's Referrer-Policy no-referrer, Chromium sends
+// "Origin: null" on every POST, same-origin ones included.
+var crossOrigin = http.NewCrossOriginProtection()
+
+// sameOrigin accepts a request that no browser header says came from
+// another site.
 func sameOrigin(r *http.Request) bool {
-	o := r.Header.Get("Origin")
-	if o == "" {
-		return true
+	return crossOrigin.Check(r) == nil
+}
+
+// wantsJSON reports whether the client asked for a JSON answer (scripts,
+// and the pages' own fetches) rather than a page or a redirect.
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json") || isJSON(r)
+}
+
+// appendAudit appends a record. A failure is logged loudly but does not
+// undo what was done: the chain cannot show a record never written, so
+// the log must.
+func (s *Server) appendAudit(ctx context.Context, e audit.Entry) {
+	if s.cfg.Audit == nil {
+		s.log.Error("audit: no audit log configured; record lost", "action", e.Action, "actor", e.Actor, "target", e.Target)
+		return
 	}
-	u, err := url.Parse(o)
-	return err == nil && u.Host == r.Host
+	if _, err := s.cfg.Audit.Append(ctx, e); err != nil {
+		s.log.Error("audit: appending failed; record lost", "action", e.Action, "actor", e.Actor, "target", e.Target, "error", err)
+	}
 }
 
 // newToken returns 32 random bytes, URL-safe base64.
