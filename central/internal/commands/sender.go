@@ -30,11 +30,11 @@ var ErrNoAck = errors.New("no acknowledgement")
 // Reasons an ack is refused (the rejects metric's label and the store's
 // reject records).
 const (
-	RejectBadTopic       = "bad_topic"
-	RejectTooLarge       = "too_large"
-	RejectMalformed      = "malformed"
-	RejectUnknownVersion = "unknown_version"
-	RejectInvalid        = "invalid"
+	RejectBadTopic       = store.ReasonBadTopic
+	RejectTooLarge       = store.ReasonTooLarge
+	RejectMalformed      = store.ReasonMalformed
+	RejectUnknownVersion = store.ReasonUnknownVersion
+	RejectInvalid        = store.ReasonInvalid
 )
 
 // PublishFunc sends one MQTT message (ingest.Publish, or a CLI's client).
@@ -46,7 +46,10 @@ type Options struct {
 	Publish PublishFunc
 	// Store, when set, records every command sent and every ack received,
 	// and the refused acks beside ingest's rejects.
-	Store    *store.Store
+	Store *store.Store
+	// OnAck, when set, is called after each ack is recorded (the web
+	// console shows it live); it must not block.
+	OnAck    func(wire.CommandAck)
 	Now      func() time.Time // tests
 	Logger   *slog.Logger
 	Registry prometheus.Registerer
@@ -212,6 +215,9 @@ func (s *Sender) Receive(ctx context.Context, topic string, payload []byte) (wir
 	}
 	s.log.Log(ctx, level, "command acknowledged", "gate", gate, "command", a.ID, "result", a.Result,
 		"reason", a.Reason, "detail", a.Detail, "mode", a.Mode)
+	if s.opts.OnAck != nil {
+		s.opts.OnAck(a)
+	}
 	s.mu.Lock()
 	p, ok := s.pending[a.ID]
 	s.mu.Unlock()
@@ -236,17 +242,7 @@ func (s *Sender) reject(ctx context.Context, topic, gate, reason string, err err
 	return fmt.Errorf("%s: %w", reason, err)
 }
 
-func rejectReason(err error) string {
-	switch {
-	case errors.Is(err, wire.ErrTooLarge):
-		return RejectTooLarge
-	case errors.Is(err, wire.ErrUnknownVersion):
-		return RejectUnknownVersion
-	case errors.Is(err, wire.ErrInvalid):
-		return RejectInvalid
-	}
-	return RejectMalformed
-}
+func rejectReason(err error) string { return store.DecodeRejectReason(err) }
 
 // gateReasons are the refusal codes gates send (gate-agent's commands
 // package); any other keeps the metric's label set bounded as "other".

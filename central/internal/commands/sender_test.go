@@ -231,3 +231,36 @@ func TestBadAcksAreRefusedCountedAndKept(t *testing.T) {
 		t.Fatalf("%d rejects kept (err %v), want %d", len(rejects), err, len(cases))
 	}
 }
+
+func TestOnAckSeesEveryRecordedAck(t *testing.T) {
+	w := &wireLog{}
+	st := openStore(t)
+	var seen []wire.CommandAck
+	s, err := NewSender(Options{Key: newKey(t), Publish: w.publish, Store: st, Logger: quietLogger(),
+		OnAck: func(a wire.CommandAck) {
+			// Called after the record: the console re-reads the store.
+			if rec, ok, _ := st.Command(context.Background(), a.ID); !ok || rec.AckResult != a.Result {
+				t.Errorf("OnAck before the ack was recorded: %+v", rec)
+			}
+			seen = append(seen, a)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c, err := s.Send(ctx, "gate-1", wire.ActionUnlock, "resumed", "O-1", "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack := wire.CommandAck{V: 1, ID: c.ID, Gate: "gate-1", Result: wire.CommandDone, Mode: "normal", At: time.Now()}
+	if _, err := s.Receive(ctx, wire.GateTopic("gate-1", wire.KindCommandAcks), wire.Encode(ack)); err != nil {
+		t.Fatal(err)
+	}
+	// A refused (malformed) ack is not an ack: OnAck does not hear of it.
+	if _, err := s.Receive(ctx, wire.GateTopic("gate-1", wire.KindCommandAcks), []byte("{")); err == nil {
+		t.Fatal("malformed ack accepted")
+	}
+	if len(seen) != 1 || seen[0].ID != c.ID || seen[0].Mode != "normal" {
+		t.Fatalf("OnAck saw %+v", seen)
+	}
+}
