@@ -9,7 +9,7 @@ APT_BUILD := gcc libc6-dev pkg-config libpcsclite-dev libopencv-dev
 # Test-only dependencies: Debian's Chromium for the dashboard's browser tests;
 # pcscd with vsmartcard's virtual reader to read the virtual chip through PC/SC.
 APT_TEST  := chromium pcscd vsmartcard-vpcd
-DEMO_ARGS ?= --gates 4 --travellers 200 --speed 7
+DEMO_ARGS ?= --gates 4 --travellers 200 --speed 7 --hold-referred 20s --officer auto --linger 10m
 
 .PHONY: all build deps test-deps demo test vet fuzz fuzz-smoke soak clean models models-verify calibrate
 
@@ -45,7 +45,12 @@ FUZZ_SMOKE := \
 	./gate-agent/internal/updates:FuzzHandleUpdate \
 	./central/internal/distribute:FuzzHandleResync \
 	./gate-agent/internal/commands:FuzzHandleCommand \
-	./central/internal/commands:FuzzReceiveAck
+	./central/internal/commands:FuzzReceiveAck \
+	./internal/wire:FuzzDecodeReferral \
+	./central/internal/store:FuzzStageSpans \
+	./central/internal/settings:FuzzLoad \
+	./central/internal/web:FuzzCSVSafe \
+	./central/internal/web:FuzzSafeNext
 FUZZ_SMOKE_TIME ?= 5s
 
 all: build

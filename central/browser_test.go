@@ -24,7 +24,9 @@ func TestDashboardLiveInBrowser(t *testing.T) {
 		t.Skip("chromium not installed: `make test` installs it (apt package chromium)")
 	}
 	mqttAddr, httpAddr := freeAddr(t), freeAddr(t)
-	c := startCentral(t, "serve", "--mqtt-listen", mqttAddr, "--http", httpAddr, "--data", t.TempDir())
+	dataDir := t.TempDir()
+	password := addWebUser(t, dataDir, "hq-browser", "hq", "")
+	c := startCentral(t, "serve", "--mqtt-listen", mqttAddr, "--http", httpAddr, "--data", dataDir)
 	c.waitLog(t, "central serving")
 	waitHealthy(t, httpAddr)
 
@@ -61,8 +63,15 @@ func TestDashboardLiveInBrowser(t *testing.T) {
 		}
 		return s
 	}
+	do("logging in through the form",
+		chromedp.Navigate("http://"+httpAddr+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="user"]`), "hq-browser"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`input[name="password"]`)),
+	)
 	do("loading the dashboard",
-		chromedp.Navigate("http://"+httpAddr+"/"),
+		chromedp.Navigate("http://"+httpAddr+"/dashboard"),
 		chromedp.WaitReady(chromedp.CSS(`body[data-live="on"]`)),          // the event stream is open
 		chromedp.Evaluate[chromedp.Void](`window.__sameDocument = "yes"`), // vanishes on any reload
 	)

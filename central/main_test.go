@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -335,9 +336,64 @@ func crossingOf(gate string, seq int64, decision string) wire.Crossing {
 	return c
 }
 
-func apiCrossingIDs(t *testing.T, httpAddr, gate string) map[string]bool {
+// addWebUser adds a web account to the data folder with `central user
+// add` (the test binary as central, the password on standard input, as a
+// script gives it) and returns its password.
+func addWebUser(t *testing.T, dataDir, name, role, post string) string {
 	t.Helper()
-	res, err := http.Get(fmt.Sprintf("http://%s/api/crossings?gate=%s&limit=1000", httpAddr, gate))
+	password := "pw-" + strings.ToLower(wire.NewID())
+	args := []string{"user", "add", name, "--role", role, "--data", dataDir}
+	if post != "" {
+		args = append(args, "--post", post)
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), asBinaryEnv+"=1")
+	cmd.Stdin = strings.NewReader(password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("central %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return password
+}
+
+// webLogin logs in to central's web side as a script does (GET /login for
+// the login CSRF cookie, POST /login as JSON with it in the header) and
+// returns a client carrying the session cookie.
+func webLogin(t *testing.T, httpAddr, name, password string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	base := "http://" + httpAddr
+	res, err := c.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	u, _ := url.Parse(base)
+	token := ""
+	for _, k := range jar.Cookies(u) {
+		if k.Name == "autogate_login_csrf" {
+			token = k.Value
+		}
+	}
+	body, _ := json.Marshal(map[string]string{"user": name, "password": password})
+	req, _ := http.NewRequest(http.MethodPost, base+"/login", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", token)
+	res, err = c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("logging in as %s: %s: %s", name, res.Status, msg)
+	}
+	return c
+}
+
+func apiCrossingIDs(t *testing.T, web *http.Client, httpAddr, gate string) map[string]bool {
+	t.Helper()
+	res, err := web.Get(fmt.Sprintf("http://%s/api/crossings?gate=%s&limit=1000", httpAddr, gate))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +419,9 @@ func TestServeSurvivesBrokerRestart(t *testing.T) {
 	mqttAddr, httpAddr := freeAddr(t), freeAddr(t)
 	b := startCentral(t, "broker", "--listen", mqttAddr)
 	b.waitLog(t, "MQTT broker listening")
-	c := startCentral(t, "serve", "--broker", "tcp://"+mqttAddr, "--http", httpAddr, "--data", t.TempDir())
+	dataDir := t.TempDir()
+	password := addWebUser(t, dataDir, "hq-test", "hq", "")
+	c := startCentral(t, "serve", "--broker", "tcp://"+mqttAddr, "--http", httpAddr, "--data", dataDir)
 	c.waitLog(t, "central serving")
 	if !strings.Contains(c.stderr.String(), "dashboard=http://"+httpAddr+"/") {
 		t.Errorf("start log does not give the dashboard URL:\n%s", c.stderr.String())
@@ -401,11 +459,20 @@ func TestServeSurvivesBrokerRestart(t *testing.T) {
 	after := crossingOf(gateID, 2, wire.DecisionRefer)
 	g.sendUntilAcked(t, after)
 
-	ids := apiCrossingIDs(t, httpAddr, gateID)
+	// The JSON API is HQ's: without a session it answers 401.
+	res, err := http.Get("http://" + httpAddr + "/api/crossings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("GET /api/crossings without a session: %s, want 401", res.Status)
+	}
+	ids := apiCrossingIDs(t, webLogin(t, httpAddr, "hq-test", password), httpAddr, gateID)
 	if len(ids) != 2 || !ids[before.ID] || !ids[after.ID] {
 		t.Fatalf("API lists %v, want both crossings", ids)
 	}
-	res, err := http.Get("http://" + httpAddr + "/metrics")
+	res, err = http.Get("http://" + httpAddr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

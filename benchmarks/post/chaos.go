@@ -358,7 +358,7 @@ type CentralStats struct {
 // CentralStats asks central for its totals.
 func (s *Post) CentralStats(ctx context.Context) (CentralStats, error) {
 	var st CentralStats
-	err := getJSON(ctx, "http://"+s.HTTP+"/api/stats", &st)
+	err := s.centralJSON(ctx, "/api/stats", &st)
 	return st, err
 }
 

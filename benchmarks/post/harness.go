@@ -54,12 +54,22 @@ type Post struct {
 	// add`): every MQTT link is then TLS with client certificates, through
 	// the proxies too (they pass the bytes untouched).
 	TLS bool
+	// HoldReferred keeps a referred traveller in the lane for an officer
+	// this long (each gate file's [central] hold_referred_s, whole
+	// seconds, rounded up); 0 returns them at once.
+	HoldReferred time.Duration
 
-	MQTT    string // broker address in use
-	pki     *issuer.PKI
-	central *proc
-	broker  *proc
-	gates   []*gateProc
+	// Accounts are central's web accounts, made by Start with random
+	// passwords (see accounts.go) and written to AccountsFile.
+	Accounts []Account
+
+	MQTT     string // broker address in use
+	pki      *issuer.PKI
+	central  *proc
+	broker   *proc
+	gates    []*gateProc
+	hqMu     sync.Mutex
+	hqClient *WebClient
 }
 
 type gateProc struct {
@@ -204,6 +214,9 @@ func (s *Post) Start(ctx context.Context) error {
 	}
 	s.central = &proc{name: "central", bin: filepath.Join(s.Bin, "central"), args: centralArgs,
 		log: filepath.Join(s.Work, "logs", "central.log")}
+	if err := s.createAccounts(ctx); err != nil {
+		return fmt.Errorf("creating the post's web accounts: %w", err)
+	}
 	if err := s.StartCentral(ctx); err != nil {
 		return err
 	}
@@ -294,10 +307,13 @@ func (s *Post) writeGate(i int) (_ *gateProc, err error) {
 	}
 	devices := filepath.Join(s.Root, "firmware-config", "devices")
 	var b strings.Builder
-	fmt.Fprintf(&b, "# written by the border-post simulator\n[gate]\nid = %q\npost = \"sim-post\"\ndirection = %q\n\n", g.ID, []string{"entry", "exit"}[i%2])
+	fmt.Fprintf(&b, "# written by the border-post simulator\n[gate]\nid = %q\npost = %q\ndirection = %q\n\n", g.ID, PostName, []string{"entry", "exit"}[i%2])
 	fmt.Fprintf(&b, "[agent]\ndata_dir = %q\nhttp = %q\n\n", g.Data, g.HTTP)
 	// Short timeouts: a simulated post restarts brokers and agents on purpose.
 	fmt.Fprintf(&b, "[central]\nbroker = %q\nheartbeat_s = 2\nack_timeout_s = 5\n", s.brokerURL(brokerAddr))
+	if s.HoldReferred > 0 {
+		fmt.Fprintf(&b, "hold_referred_s = %d\n", int((s.HoldReferred+time.Second-1)/time.Second))
+	}
 	if s.TLS {
 		// The gate checks the broker's certificate for the host it dials:
 		// 127.0.0.1, the proxy's address too, is one of its names.
@@ -470,7 +486,7 @@ func (s *Post) CentralCrossings(ctx context.Context, gate string) ([]wire.Crossi
 		var page struct {
 			Crossings []wire.Crossing `json:"crossings"`
 		}
-		if err := getJSON(ctx, "http://"+s.HTTP+"/api/crossings?"+q.Encode(), &page); err != nil {
+		if err := s.centralJSON(ctx, "/api/crossings?"+q.Encode(), &page); err != nil {
 			return nil, err
 		}
 		all = append(all, page.Crossings...)

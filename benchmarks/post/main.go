@@ -11,9 +11,30 @@
 //
 //	summary: travellers=M crossings=X delivered=Y lost=L duplicates=D passed=P referred=R median_crossing_s=F p95_software_ms=F
 //
-// Then it keeps serving the dashboard until Ctrl-C (or exits with
-// --exit-when-done: status 0 when nothing was lost, duplicated or wrongly
-// decided). Figures and plots go to benchmarks/results/.
+// Then it keeps serving the console and the dashboard until Ctrl-C (for
+// --linger, or exits with --exit-when-done: status 0 when nothing was lost,
+// duplicated or wrongly decided). Figures and plots go to
+// benchmarks/results/.
+//
+// Central gets web accounts with random passwords (central user add):
+// sim-officer and sim-supervisor at the gates' post, sim-hq, sim-admin, and
+// sim-officer-other at a post with no gate. The simulator prints how to log
+// in (and writes it to <work>/accounts.txt, mode 0600) and reads central's
+// JSON API as sim-hq. With --hold-referred the gates keep a referred
+// traveller in the lane for an officer; with --officer auto a simulated
+// officer settles each one at the console after --officer-delay (see
+// decideAsOfficer: a careful officer who compares the faces). The officer
+// changes none of the figures: a crossing keeps the gate's decision (the
+// command adds an officer_override check and decides the door), and wrong
+// decisions are judged on the gate's own decision.
+//
+// --console-bench N runs the click→ack benchmark instead (consolebench.go):
+// N referrals settled through the console's act endpoint and
+// --browser-clicks more by clicks in headless Chromium; it prints
+//
+//	click→ack p95 = X ms (target ≤ 1000 ms)
+//
+// and writes console-ack.json and console-ack.svg.
 //
 // MQTT runs over TLS with client certificates: the simulator makes
 // central's fleet PKI (central pki init) and a credentials bundle per gate
@@ -89,6 +110,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	chaosFor := fs.Duration("chaos-for", 30*time.Second, "with --chaos, feed the travellers in waves over this long (faults go on until all have crossed)")
 	chaosEvery := fs.Duration("chaos-every", time.Second, "with --chaos, mean time between faults")
 	chaosMaxDown := fs.Duration("chaos-max-down", 3*time.Second, "with --chaos, longest a process stays dead or a link broken")
+	holdReferred := fs.Duration("hold-referred", 0, "keep a referred traveller in the lane this long for an officer at the console (gate files' hold_referred_s); 0 returns them at once")
+	officer := fs.String("officer", "off", "auto: a simulated officer settles every held referral at the console after --officer-delay (needs --hold-referred); off: nobody does unless a person logs in")
+	officerDelay := fs.Duration("officer-delay", 6*time.Second, "with --officer auto, how long the simulated officer looks at a referral before acting")
+	linger := fs.Duration("linger", 0, "after the summary, keep central and the gates up this long for a person to look (Ctrl-C ends it sooner); 0: until Ctrl-C, or not at all with --exit-when-done")
+	consoleBench := fs.Int("console-bench", 0, "instead of the post's run: benchmark the officer's click to the gate's ack over N referrals (2 gates, hold on; writes console-ack.json and console-ack.svg)")
+	browserClicks := fs.Int("browser-clicks", 3, "with --console-bench, this many more referrals settled by clicks in headless Chromium, reported apart")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: go run ./benchmarks/post [flags]\n\nRuns a simulated border post: central + N gates + generated travellers. Flags:")
 		fs.PrintDefaults()
@@ -106,6 +133,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if *chaosFor < 0 || *chaosEvery <= 0 || *chaosMaxDown < 0 {
 		fmt.Fprintln(stderr, "post: --chaos-for ≥ 0, --chaos-every > 0 and --chaos-max-down ≥ 0 please")
+		return 2
+	}
+	if *holdReferred < 0 || *linger < 0 || *officerDelay < 0 || *consoleBench < 0 || *browserClicks < 0 || (*officer != "auto" && *officer != "off") {
+		fmt.Fprintln(stderr, "post: --hold-referred, --linger, --officer-delay, --console-bench and --browser-clicks ≥ 0, and --officer auto or off please")
+		return 2
+	}
+	if *officer == "auto" && *holdReferred == 0 {
+		fmt.Fprintln(stderr, "post: --officer auto needs --hold-referred (a gate holds nobody for the officer without it)")
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -144,13 +179,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
+	if *consoleBench > 0 {
+		return consoleBenchMain(ctx, BenchPost(*bin, *work, root, *httpAddr, *speed),
+			ConsoleBench{N: *consoleBench, BrowserClicks: *browserClicks, Seed: *seed}, *results, stdout, stderr)
+	}
+
 	faceDir := ""
 	if *faces {
 		faceDir = faceSource(root, stdout)
 		*faces = faceDir != ""
 	}
 	post := &Post{Bin: *bin, Work: *work, Root: root, Speed: *speed, Gates: *gates, HTTP: *httpAddr, PCSCGate: *pcscGate, Faces: *faces,
-		SeparateBroker: *chaos, Proxies: *chaos, TLS: *useTLS}
+		SeparateBroker: *chaos, Proxies: *chaos, TLS: *useTLS, HoldReferred: *holdReferred}
 	defer post.Stop()
 
 	opts := population.DefaultOptions(time.Now())
@@ -170,7 +210,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "post:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "dashboard: http://%s/\n", post.HTTP)
+	printLogins(stdout, post)
 
 	pki, err := post.PKI()
 	if err != nil {
@@ -215,6 +255,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err := writePlan(filepath.Join(*work, "travellers.json"), pop); err != nil {
 		fmt.Fprintln(stderr, "post: writing the plan:", err)
 	}
+	var officerSim *Officer
+	if *officer == "auto" {
+		c, err := post.Client(ctx, UserOfficer)
+		if err != nil {
+			fmt.Fprintln(stderr, "post: the simulated officer:", err)
+			return 1
+		}
+		officerSim = &Officer{Client: c, Delay: *officerDelay, Plan: planOf(pop), Log: stderr}
+		officerCtx, stopOfficer := context.WithCancel(ctx)
+		defer stopOfficer()
+		go officerSim.Run(officerCtx)
+		fmt.Fprintf(stdout, "simulated officer %s settles each held referral after %s (--officer off leaves them to you)\n", UserOfficer, *officerDelay)
+	}
 	start := time.Now()
 	var rep Report
 	var problems []string
@@ -247,19 +300,56 @@ func run(args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintf(stdout, "figures and plots: %s\n", *results)
 	}
-	fmt.Fprintf(stdout, "dashboard: http://%s/ (logs in %s, the travellers planned in %s)\n", post.HTTP, filepath.Join(*work, "logs"), filepath.Join(*work, "travellers.json"))
-	if !*exitWhenDone {
+	if officerSim != nil {
+		fmt.Fprintf(stdout, "simulated officer: %s\n", officerSim.Summary())
+	}
+	printLogins(stdout, post)
+	fmt.Fprintf(stdout, "logs in %s, the travellers planned in %s\n", filepath.Join(*work, "logs"), filepath.Join(*work, "travellers.json"))
+	switch {
+	case *linger > 0:
+		fmt.Fprintf(stdout, "serving for %s more (Ctrl-C ends it sooner)\n", *linger)
+	case !*exitWhenDone:
 		fmt.Fprintln(stdout, "serving until Ctrl-C")
 	}
 	fmt.Fprintln(stdout, rep.SummaryLine())
-	if *exitWhenDone {
-		if rep.Lost > 0 || rep.Duplicates > 0 || rep.WrongDecisions > 0 || len(problems) > 0 {
-			return 1
+	failed := rep.Lost > 0 || rep.Duplicates > 0 || rep.WrongDecisions > 0 || len(problems) > 0
+	switch {
+	case *linger > 0:
+		select {
+		case <-ctx.Done():
+		case <-time.After(*linger):
 		}
+	case !*exitWhenDone:
+		<-ctx.Done()
 		return 0
 	}
-	<-ctx.Done()
+	if *exitWhenDone && failed {
+		return 1
+	}
 	return 0
+}
+
+// printLogins tells a person where the console and the dashboard are and
+// how to log in to them.
+func printLogins(w io.Writer, s *Post) {
+	fmt.Fprintf(w, "officer console: %s/console   HQ dashboard: %s/dashboard   (log in at %s/login)\n", s.WebURL(), s.WebURL(), s.WebURL())
+	for _, a := range s.Accounts {
+		where := a.Role
+		if a.Post != "" {
+			where += " at " + a.Post
+		}
+		fmt.Fprintf(w, "  user %-18s password %s  (%s)\n", a.Name, a.Password, where)
+	}
+	fmt.Fprintf(w, "  (also in %s)\n", s.AccountsFile())
+}
+
+// planOf indexes the travellers by document number.
+func planOf(pop []population.Traveller) map[string]population.Traveller {
+	plan := make(map[string]population.Traveller, len(pop))
+	for _, t := range pop {
+		plan[t.Fields.DocumentNumber] = t
+	}
+	return plan
 }
 
 // feedAndWait feeds every traveller at once, waits until they are through

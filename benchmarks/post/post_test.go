@@ -334,29 +334,8 @@ func TestPostFaceStage(t *testing.T) {
 			t.Skipf("face model %s not found: run `make models`", filepath.Join(ModelsDir(root), f))
 		}
 	}
-	eng, err := face.Load(face.Config{Dir: ModelsDir(root), Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
 	p := newPost(t, 2, 10, false, func(p *Post) { p.Faces = true })
-	o := population.DefaultOptions(time.Now())
-	o.Seed, o.ExpiredShare = 3, 0
-	pop := population.Generate(12, o)
-	cast := &population.Faces{Dir: lfw, Detector: eng, ImpostorShare: 0.2, AttackShare: 0.2, MinQuality: 0.5, Seed: 3}
-	if err := cast.AssignPeople(pop); err != nil {
-		t.Fatal(err)
-	}
-	pki, err := p.PKI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := population.IssueDocuments(pop, population.Chips{PKI: pki, Seed: 3}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cast.Present(pop); err != nil {
-		t.Fatal(err)
-	}
+	pop := faceTravellers(t, p, 12, 3, &population.Faces{Dir: lfw, ImpostorShare: 0.2, AttackShare: 0.2, MinQuality: 0.5})
 	t.Log(population.Describe(pop))
 	if _, err := p.Feed(context.Background(), pop); err != nil {
 		t.Fatal(err)
@@ -392,6 +371,36 @@ func TestPostFaceStage(t *testing.T) {
 			}
 		}
 	}
+}
+
+// faceTravellers generates n travellers (none expired) whose faces cast
+// chooses and shows (its detector: the post's face models), with chips from
+// the post's PKI.
+func faceTravellers(t *testing.T, p *Post, n int, seed int64, cast *population.Faces) []population.Traveller {
+	t.Helper()
+	eng, err := face.Load(face.Config{Dir: ModelsDir(p.Root), Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	cast.Detector, cast.Seed = eng, seed
+	o := population.DefaultOptions(time.Now())
+	o.Seed, o.ExpiredShare = seed, 0
+	pop := population.Generate(n, o)
+	if err := cast.AssignPeople(pop); err != nil {
+		t.Fatal(err)
+	}
+	pki, err := p.PKI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := population.IssueDocuments(pop, population.Chips{PKI: pki, Seed: seed}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cast.Present(pop); err != nil {
+		t.Fatal(err)
+	}
+	return pop
 }
 
 // The plan decides what is a wrong decision and what a biometric false
