@@ -1,6 +1,7 @@
 package main
 
 import (
+	"autogate/benchmarks/webclient"
 	"context"
 	"fmt"
 	"os"
@@ -14,13 +15,11 @@ import (
 	"autogate/internal/wire"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
 // TestDashboardLiveInBrowser loads the dashboard of a real `central serve`
 // (embedded broker) in headless Chromium and checks, without reloading the
 // page, that a gate's status, its crossing and its last will appear live.
 func TestDashboardLiveInBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
+	if _, err := os.Stat(webclient.ChromiumPath); err != nil {
 		t.Skip("chromium not installed: `make test` installs it (apt package chromium)")
 	}
 	mqttAddr, httpAddr := freeAddr(t), freeAddr(t)
@@ -30,18 +29,7 @@ func TestDashboardLiveInBrowser(t *testing.T) {
 	c.waitLog(t, "central serving")
 	waitHealthy(t, httpAddr)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 900),
-	)
+	opts := webclient.ChromiumOptions(t.TempDir(), 1400, 900)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()
 	ctx, cancelBrowser := chromedp.NewContext(allocCtx)

@@ -1,15 +1,14 @@
 package main
 
 import (
+	"autogate/benchmarks/webclient"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -355,54 +354,20 @@ func addWebUser(t *testing.T, dataDir, name, role, post string) string {
 	return password
 }
 
-// webLogin logs in to central's web side as a script does (GET /login for
-// the login CSRF cookie, POST /login as JSON with it in the header) and
-// returns a client carrying the session cookie.
-func webLogin(t *testing.T, httpAddr, name, password string) *http.Client {
+// apiCrossingIDs lists a gate's crossings through the JSON API, logged in
+// as a script does.
+func apiCrossingIDs(t *testing.T, httpAddr, name, password, gate string) map[string]bool {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
-	base := "http://" + httpAddr
-	res, err := c.Get(base + "/login")
-	if err != nil {
+	ctx := context.Background()
+	web := &webclient.Client{Base: "http://" + httpAddr, Account: webclient.Account{Name: name, Password: password}}
+	if err := web.Login(ctx); err != nil {
 		t.Fatal(err)
 	}
-	res.Body.Close()
-	u, _ := url.Parse(base)
-	token := ""
-	for _, k := range jar.Cookies(u) {
-		if k.Name == "autogate_login_csrf" {
-			token = k.Value
-		}
-	}
-	body, _ := json.Marshal(map[string]string{"user": name, "password": password})
-	req, _ := http.NewRequest(http.MethodPost, base+"/login", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-CSRF-Token", token)
-	res, err = c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("logging in as %s: %s: %s", name, res.Status, msg)
-	}
-	return c
-}
-
-func apiCrossingIDs(t *testing.T, web *http.Client, httpAddr, gate string) map[string]bool {
-	t.Helper()
-	res, err := web.Get(fmt.Sprintf("http://%s/api/crossings?gate=%s&limit=1000", httpAddr, gate))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
 	var body struct {
 		Crossings []wire.Crossing `json:"crossings"`
 	}
-	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != 200 {
-		t.Fatalf("GET /api/crossings: %d %v", res.StatusCode, err)
+	if err := web.GetJSON(ctx, fmt.Sprintf("/api/crossings?gate=%s&limit=1000", gate), &body); err != nil {
+		t.Fatal(err)
 	}
 	out := map[string]bool{}
 	for _, c := range body.Crossings {
@@ -468,7 +433,7 @@ func TestServeSurvivesBrokerRestart(t *testing.T) {
 	if res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("GET /api/crossings without a session: %s, want 401", res.Status)
 	}
-	ids := apiCrossingIDs(t, webLogin(t, httpAddr, "hq-test", password), httpAddr, gateID)
+	ids := apiCrossingIDs(t, httpAddr, "hq-test", password, gateID)
 	if len(ids) != 2 || !ids[before.ID] || !ids[after.ID] {
 		t.Fatalf("API lists %v, want both crossings", ids)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"autogate/benchmarks/webclient"
 	"context"
 	"errors"
 	"fmt"
@@ -13,11 +14,10 @@ import (
 	"autogate/internal/wire"
 )
 
-// ChromiumPath is Debian's Chromium (`make test-deps` installs it).
-const ChromiumPath = "/usr/bin/chromium"
+// ChromiumPath is Debian's Chromium; ErrNoChromium says it is missing.
+const ChromiumPath = webclient.ChromiumPath
 
-// ErrNoChromium says Chromium is missing.
-var ErrNoChromium = errors.New("chromium not installed at " + ChromiumPath + ": `make test-deps` installs it (apt package chromium)")
+var ErrNoChromium = webclient.ErrNoChromium
 
 // Browser is one headless Chromium. Each Tab it opens has a browser
 // context of its own (cookies included): two tabs are two people.
@@ -31,20 +31,8 @@ func NewBrowser(ctx context.Context, profileDir string) (*Browser, error) {
 	if _, err := os.Stat(ChromiumPath); err != nil {
 		return nil, ErrNoChromium
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(ChromiumPath),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-sync", true),
-		// The console's cue is a WebAudio beep: let it play unprompted.
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(profileDir),
-		chromedp.WindowSize(1366, 768),
-	)
+	// The console's cue is a WebAudio beep: let it play unprompted.
+	opts := webclient.ChromiumOptions(profileDir, 1366, 768, chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
 	b := &Browser{ctx: bctx, cancel: []context.CancelFunc{cancelBrowser, cancelAlloc}}

@@ -40,7 +40,7 @@ const (
 )
 
 // Queue reads the console's referral queue of the session's post, newest first.
-func (c *WebClient) Queue(ctx context.Context) ([]Referral, error) {
+func Queue(ctx context.Context, c *WebClient) ([]Referral, error) {
 	var q struct {
 		Referrals []Referral `json:"referrals"`
 	}
@@ -59,7 +59,7 @@ type ActResult struct {
 
 // Act settles a referral: action open_exit, return or manual_booth with one
 // of the console's reasons for it.
-func (c *WebClient) Act(ctx context.Context, id, action, reason string) (ActResult, error) {
+func Act(ctx context.Context, c *WebClient, id, action, reason string) (ActResult, error) {
 	var res ActResult
 	err := c.PostJSON(ctx, "/console/referrals/"+url.PathEscape(id)+"/act",
 		map[string]string{"action": action, "reason": reason}, &res)
@@ -130,7 +130,7 @@ func (o *Officer) Run(ctx context.Context) {
 	o.done = map[string]bool{}
 	o.Actions = map[string]int{}
 	for ctx.Err() == nil {
-		q, err := o.Client.Queue(ctx)
+		q, err := Queue(ctx, o.Client)
 		if err != nil && ctx.Err() == nil {
 			fmt.Fprintf(o.Log, "officer: reading the queue: %v\n", err)
 		}
@@ -162,7 +162,7 @@ func (o *Officer) handled(id string) bool {
 
 func (o *Officer) act(ctx context.Context, r Referral) {
 	d := decideAsOfficer(r.Crossing, o.Plan)
-	res, err := o.Client.Act(ctx, r.ID, d.Action, d.Reason)
+	res, err := Act(ctx, o.Client, r.ID, d.Action, d.Reason)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.done[r.ID] = true

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"autogate/benchmarks/webclient"
 	"context"
 	"errors"
 	"fmt"
@@ -244,7 +245,7 @@ func referralOf(t *testing.T, p *Post, tr population.Traveller) string {
 	}
 	id := ""
 	waitFor(t, "the referral at central", 90*time.Second, func() bool {
-		q, err := c.Queue(context.Background())
+		q, err := Queue(context.Background(), c)
 		if err != nil {
 			t.Logf("reading the queue: %v", err)
 			time.Sleep(time.Second)
@@ -311,7 +312,7 @@ func fetchStatus(t *testing.T, tab *Tab, method, path, body string, withCSRF boo
 		const init = {method: %q, headers, credentials: "same-origin"};
 		if (%q !== "") init.body = %q;
 		return (await fetch(%q, init)).status;
-	})()`, withCSRF, csrfHeader, method, body, body, path)
+	})()`, withCSRF, webclient.CSRFHeader, method, body, body, path)
 	code, err := chromedp.Run(tab.Ctx, chromedp.Evaluate[int](js, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatalf("fetch %s %s from the page: %v", method, path, err)

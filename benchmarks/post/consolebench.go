@@ -114,7 +114,7 @@ func settleAll(ctx context.Context, post *Post, officer *WebClient, n int, progr
 	done := map[string]bool{}
 	lastNew := time.Now()
 	for len(out) < n {
-		q, err := officer.Queue(ctx)
+		q, err := Queue(ctx, officer)
 		if err != nil {
 			return out, fmt.Errorf("reading the console's queue: %w", err)
 		}
@@ -152,7 +152,7 @@ func settleAll(ctx context.Context, post *Post, officer *WebClient, n int, progr
 // timeAct sends one act and times it to the answer carrying the gate's ack.
 func timeAct(ctx context.Context, c *WebClient, r Referral, action, reason string) (AckSample, error) {
 	start := time.Now()
-	res, err := c.Act(ctx, r.ID, action, reason)
+	res, err := Act(ctx, c, r.ID, action, reason)
 	elapsed := time.Since(start)
 	if err != nil {
 		return AckSample{}, fmt.Errorf("%s on referral %s at %s: %w", action, r.ID, r.Gate, err)

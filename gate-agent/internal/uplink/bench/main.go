@@ -1,6 +1,7 @@
 package main
 
 import (
+	"autogate/benchmarks/webclient"
 	"context"
 	"encoding/json"
 	"errors"
@@ -120,6 +121,15 @@ func bench(backlog, batchMax, maxInflight int, centralBin string, stderr io.Writ
 		return res, err
 	}
 	defer central.stop()
+	// Central's JSON API needs an hq session.
+	hq := &webclient.Client{Base: "http://" + httpAddr,
+		Account: webclient.Account{Name: "drain-bench", Role: "hq", Password: webclient.RandomPassword()}}
+	if err := webclient.AddUser(ctx, centralBin, filepath.Join(tmp, "central"), hq.Account); err != nil {
+		return res, err
+	}
+	if err := hq.Login(ctx); err != nil {
+		return res, err
+	}
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	up := uplink.New(uplink.Options{Broker: "tcp://" + mqttAddr, Gate: gateID, AckTimeout: 10 * time.Second,
@@ -157,13 +167,13 @@ func bench(backlog, batchMax, maxInflight int, centralBin string, stderr io.Writ
 			Crossings int    `json:"crossings"`
 		} `json:"gates"`
 	}
-	if err := getJSON("http://"+httpAddr+"/api/gates", &gates); err != nil {
+	if err := hq.GetJSON(ctx, "/api/gates", &gates); err != nil {
 		return res, err
 	}
 	var crossings struct {
 		Crossings []json.RawMessage `json:"crossings"`
 	}
-	if err := getJSON(fmt.Sprintf("http://%s/api/crossings?gate=%s&limit=%d", httpAddr, gateID, backlog), &crossings); err != nil {
+	if err := hq.GetJSON(ctx, fmt.Sprintf("/api/crossings?gate=%s&limit=%d", gateID, backlog), &crossings); err != nil {
 		return res, err
 	}
 	stored := -1
@@ -237,17 +247,4 @@ func (p *centralProc) stop() {
 		p.cmd.Process.Kill()
 		<-p.done
 	}
-}
-
-func getJSON(url string, v any) error {
-	res, err := http.Get(url)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(res.Body)
-		return fmt.Errorf("GET %s: %s: %s", url, res.Status, b)
-	}
-	return json.NewDecoder(res.Body).Decode(v)
 }
