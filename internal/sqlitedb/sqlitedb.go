@@ -3,12 +3,14 @@ package sqlitedb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
 
 // Open opens (creating if needed) the database file at path and applies the
@@ -29,7 +31,7 @@ func Open(ctx context.Context, path string, migrations []string) (*sql.DB, error
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
-	if err := db.PingContext(ctx); err != nil {
+	if err := ping(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening %s: %w (is the folder writable and the file a SQLite database?)", path, err)
 	}
@@ -38,6 +40,27 @@ func Open(ctx context.Context, path string, migrations []string) (*sql.DB, error
 		return nil, fmt.Errorf("migrating %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// ping opens the first connection. Its connection pragmas (WAL) can meet
+// SQLITE_BUSY without SQLite's busy handler being consulted, when another
+// process (central serve beside a CLI command) holds the file at that very
+// moment; such a refusal is tried again for up to the busy timeout.
+func ping(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := db.PingContext(ctx)
+		var se sqlite3.Error
+		busy := errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+		if !busy || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 func migrate(ctx context.Context, db *sql.DB, migrations []string) error {
