@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"autogate/central/internal/ingest/ingesttest"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -83,24 +84,10 @@ func TestSendOverIngest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in, err = ingest.New(ingest.Config{BrokerURL: url, Store: st, Logger: quietLogger(), Metrics: prometheus.NewRegistry(),
+	in = ingesttest.Start(t, ingest.Config{BrokerURL: url, Store: st, Logger: quietLogger(), Metrics: prometheus.NewRegistry(),
 		Extra: map[string]mqtt.MessageHandler{AcksFilter(): s.HandleAck}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := in.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		in.Stop(ctx)
-	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := in.WaitSubscribed(ctx); err != nil {
-		t.Fatal(err)
-	}
 	g := startFakeGate(t, url, "gate-1", wire.NewKeyring(key.Public().(ed25519.PublicKey)))
 
 	c, err := s.Send(ctx, "gate-1", wire.ActionLock, "incident in hall B", "O-17", "", 0)

@@ -1,6 +1,7 @@
 package referrals
 
 import (
+	"autogate/central/internal/ingest/ingesttest"
 	"bytes"
 	"context"
 	"io"
@@ -102,24 +103,8 @@ func startCentral(t *testing.T, o Options) (url string, r *Receiver) {
 	t.Cleanup(func() { b.Close() })
 	url = "tcp://" + b.Addr()
 	r = New(o)
-	in, err := ingest.New(ingest.Config{BrokerURL: url, Store: o.Store, Logger: quietLogger(), Metrics: prometheus.NewRegistry(),
+	ingesttest.Start(t, ingest.Config{BrokerURL: url, Store: o.Store, Logger: quietLogger(), Metrics: prometheus.NewRegistry(),
 		Extra: map[string]mqtt.MessageHandler{Filter(): r.Handle}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := in.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		in.Stop(ctx)
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := in.WaitSubscribed(ctx); err != nil {
-		t.Fatal(err)
-	}
 	return url, r
 }
 
