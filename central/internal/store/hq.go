@@ -137,7 +137,8 @@ func jsonStringField(s, prefix string) (val, rest string, ok bool) {
 // hourLayout is the hour prefix of timeLayout.
 const hourLayout = "2006-01-02T15"
 
-// Timing is where one gate's crossings took their time.
+// Timing is where one gate's crossings took their time (Gate "": all the
+// crossings of the post).
 type Timing struct {
 	Gate    string  `json:"gate"`
 	Post    string  `json:"post"`
@@ -152,7 +153,9 @@ type Timing struct {
 }
 
 // Timings returns the crossing-time figures of every gate over the
-// crossings started at or after since.
+// crossings started at or after since, and for every post a row with Gate
+// "" over all its crossings (a post's median and p95 are its own, not
+// sums of its gates').
 //
 // The median is the middle crossing time (the mean of the two middle ones
 // for an even count) and p95 the nearest-rank 95th percentile: the
@@ -188,18 +191,19 @@ func (s *Store) Timings(ctx context.Context, since time.Time) ([]Timing, error) 
 		if spans, err = stageSpans(stagesJSON, spans); err != nil {
 			return nil, fmt.Errorf("store %s: crossing times: stages column: %w", s.path, err)
 		}
-		k := [2]string{gate, post}
-		a := byGate[k]
-		if a == nil {
-			a = &acc{t: Timing{Gate: gate, Post: post}, stageSum: map[string]float64{}, stageN: map[string]int{}}
-			byGate[k] = a
-		}
-		a.durations = append(a.durations, en.Sub(st).Seconds())
-		a.dev += dev
-		a.soft += soft
-		for _, sp := range spans {
-			a.stageSum[sp.name] += sp.seconds
-			a.stageN[sp.name]++
+		for _, k := range [][2]string{{gate, post}, {"", post}} {
+			a := byGate[k]
+			if a == nil {
+				a = &acc{t: Timing{Gate: k[0], Post: post}, stageSum: map[string]float64{}, stageN: map[string]int{}}
+				byGate[k] = a
+			}
+			a.durations = append(a.durations, en.Sub(st).Seconds())
+			a.dev += dev
+			a.soft += soft
+			for _, sp := range spans {
+				a.stageSum[sp.name] += sp.seconds
+				a.stageN[sp.name]++
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -128,6 +128,17 @@ func TestTimings(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Timing{
+		// The post over all 25 crossings, not a sum of its gates: sorted,
+		// 1.5, 3, 3, 4, 4.5, 6, 7, 7.5, 9, 9, 10.5, 12, 13.5, ... 28.5, 30, 30.
+		{Gate: "", Post: "post-north", N: 25,
+			MedianS: 13.5, // the 13th
+			P95S:    30,   // nearest rank: the ceil(0.95·25) = 24th
+			StageMeanS: map[string]float64{
+				"document": 2,
+				"face":     (0.5*210 + 5*1) / 25.0,
+				"door":     1,
+			},
+			DeviceMeanS: (100*210 + 50*5) / 25.0 / 1000, SoftwareMeanS: 0.2},
 		{Gate: "gate-1", Post: "post-north", N: 20,
 			MedianS: (15 + 16.5) / 2, // the 10th and 11th of 1.5, 3, ..., 30
 			P95S:    28.5,            // nearest rank: the ceil(0.95·20) = 19th
@@ -155,10 +166,15 @@ func TestTimings(t *testing.T) {
 			}
 		}
 	}
-	// A single crossing is its own median and p95.
+	// A single crossing is its own median and p95, for its gate and its post.
 	one, err := s.Timings(context.Background(), t0.Add(20*time.Minute))
-	if err != nil || len(one) != 1 || one[0].N != 1 || !near(one[0].MedianS, 30) || !near(one[0].P95S, 30) {
+	if err != nil || len(one) != 2 {
 		t.Fatalf("last crossing only: %+v err=%v", one, err)
+	}
+	for _, o := range one {
+		if o.N != 1 || !near(o.MedianS, 30) || !near(o.P95S, 30) {
+			t.Fatalf("last crossing only: %+v", one)
+		}
 	}
 	if none, err := s.Timings(context.Background(), t0.Add(time.Hour)); err != nil || len(none) != 0 || none == nil {
 		t.Fatalf("empty window: %#v err=%v", none, err)

@@ -53,7 +53,7 @@ type postView struct {
 	// Over the last 24 h.
 	Crossings, Refers int
 	ReferRate         string
-	Median, P95       string // see postTiming
+	Median, P95       string // over all the post's crossings ("—" without any)
 	TimingN           int
 	Reasons           []reasonView
 	Gates             []gateView
@@ -521,14 +521,18 @@ func (s *Server) buildTimings(ctx context.Context, v auth.User, d *dashboard, ga
 		}
 		full = max(full, sum, t.DeviceMeanS+t.SoftwareMeanS)
 	}
-	type agg struct {
-		n             int
-		medianW, p95M float64
+	for i := range d.Posts {
+		d.Posts[i].Median, d.Posts[i].P95 = "—", "—"
 	}
-	posts := map[*postView]*agg{}
 	for _, t := range rows {
+		if t.Gate == "" { // the post's own figures, over all its crossings
+			if p, ok := postOf(d, t.Post, ""); ok && t.N > 0 {
+				p.TimingN, p.Median, p.P95 = t.N, seconds(t.MedianS), seconds(t.P95S)
+			}
+			continue
+		}
 		g := gates[t.Gate]
-		p, ok := postOf(d, t.Post, t.Gate)
+		_, ok := postOf(d, t.Post, t.Gate)
 		if g == nil || !ok || t.N == 0 {
 			continue
 		}
@@ -546,31 +550,8 @@ func (s *Server) buildTimings(ctx context.Context, v auth.User, d *dashboard, ga
 			StagesText: strings.Join(words, " · "),
 			SplitText:  "device " + seconds(t.DeviceMeanS) + " s · software " + seconds(t.SoftwareMeanS) + " s",
 		}
-		a := posts[p]
-		if a == nil {
-			a = &agg{}
-			posts[p] = a
-		}
-		a.n += t.N
-		a.medianW += t.MedianS * float64(t.N)
-		a.p95M = max(a.p95M, t.P95S)
-	}
-	for p, a := range posts {
-		p.TimingN = a.n
-		p.Median, p.P95 = postTiming(a.n, a.medianW, a.p95M)
 	}
 	return nil
-}
-
-// postTiming sums a post's gates up. The store gives per-gate medians and
-// p95s, which do not add up exactly: the post's median is shown as the
-// crossing-weighted mean of its gates' medians ("≈") and its p95 as the
-// slowest gate's p95, which bounds the post's own from above ("≤").
-func postTiming(n int, medianWeighted, p95Max float64) (median, p95 string) {
-	if n == 0 {
-		return "—", "—"
-	}
-	return "≈ " + seconds(medianWeighted/float64(n)), "≤ " + seconds(p95Max)
 }
 
 func (s *Server) buildReferrals(ctx context.Context, v auth.User, d *dashboard, gates map[string]*gateView) error {

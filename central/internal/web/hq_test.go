@@ -226,6 +226,13 @@ func TestHQDashboardFigures(t *testing.T) {
 			fmt.Sprintf("device %.1f s · software %.1f s", mean*0.8, mean*0.2),
 			`role="img"`)
 	}
+	// A post's median and p95 are over all its crossings, not its gates'.
+	for _, post := range []string{"post-a", "post-b"} {
+		specs := fixturesInWindow(post, "")
+		med, p95 := medianP95(specs)
+		mustContain(t, "timings of "+post, timings,
+			fmt.Sprintf("post %s: median %.1f s, p95 %.1f s over %d crossings", post, med, p95, len(specs)))
+	}
 	if strings.Contains(timings, "100.0") {
 		t.Error("timings count the crossing older than 24 h")
 	}
