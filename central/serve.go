@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
@@ -280,6 +282,11 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger) error {
 			return nil
 		},
 	}
+	if key != nil { // a fleet PKI: admins may enrol gates from the web
+		webCfg.EnrolGate = func(ctx context.Context, actor, gate string, reissue bool) ([]byte, error) {
+			return enrolGate(ctx, cfg.dataDir, auditLog, actor, gate, reissue)
+		}
+	}
 	if cmdSender != nil { // a nil *Sender must not become a non-nil Commander
 		webCfg.Commands = cmdSender
 	}
@@ -387,6 +394,29 @@ func auditAck(st *store.Store, auditLog *audit.Log, a wire.CommandAck, log *slog
 	if _, err := auditLog.Append(ctx, e); err != nil {
 		log.Error("cannot audit a command ack", "command", a.ID, "error", err)
 	}
+}
+
+// enrolGate enrols a gate for the admin page as 'central gate add' does,
+// and returns the credentials bundle without leaving it on central's disk.
+func enrolGate(ctx context.Context, dataDir string, auditLog *audit.Log, actor, gate string, reissue bool) ([]byte, error) {
+	tmp, err := os.MkdirTemp(filepath.Join(dataDir, "pki"), "enrol-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	path, err := pki.AddGate(dataDir, gate, pki.AddOptions{Out: filepath.Join(tmp, gate+".pem"), Reissue: reissue})
+	if err != nil {
+		return nil, err
+	}
+	bundle, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := auditLog.Append(ctx, audit.Entry{Actor: actor, Action: audit.ActionGateAdd, Target: gate,
+		Detail: map[string]string{"reissue": fmt.Sprint(reissue), "via": "web"}}); err != nil {
+		return nil, fmt.Errorf("gate %s enrolled, but not recorded in the audit log (%w): enrol it again with reissue once the log is writable", gate, err)
+	}
+	return bundle, nil
 }
 
 // importList signs and queues a list delta uploaded on the admin page, as

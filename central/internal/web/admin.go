@@ -12,6 +12,7 @@ import (
 
 	"autogate/central/internal/audit"
 	"autogate/central/internal/auth"
+	"autogate/internal/wire"
 )
 
 // MaxListUpload bounds an uploaded list delta (the form around it is
@@ -27,6 +28,7 @@ func (s *Server) routesAdmin() {
 	s.mux.HandleFunc("GET /admin", s.guard(s.handleAdmin, admin))
 	s.mux.HandleFunc("POST /admin/users", limitBody(1<<20, s.guard(s.handleAddUser, admin)))
 	s.mux.HandleFunc("POST /admin/users/{name}/{op}", limitBody(1<<20, s.guard(s.handleUserOp, admin)))
+	s.mux.HandleFunc("POST /admin/gates", limitBody(1<<20, s.guard(s.handleEnrolGate, admin)))
 	// The limit wraps the guard: the guard reads the form (for the CSRF
 	// field) before the handler could bound it.
 	s.mux.HandleFunc("POST /admin/lists", limitBody(MaxListUpload+1<<20, s.guard(s.handleListUpload, admin)))
@@ -60,6 +62,7 @@ type adminPage struct {
 	ListSummary   string
 	Form          addUserForm // kept after a refused add (never the password)
 	UploadEnabled bool
+	EnrolEnabled  bool
 	VersionsKnown bool
 	AuditError    string
 }
@@ -102,7 +105,7 @@ func (s *Server) adminPage(r *http.Request) adminPage {
 	v, _ := viewerFrom(ctx)
 	p := adminPage{
 		Nav: nav(r, "admin"), CSRF: v.CSRF, Self: v.User.Name, Roles: auth.Roles,
-		UploadEnabled: s.cfg.ImportList != nil, Form: addUserForm{Role: string(auth.RoleOfficer)},
+		UploadEnabled: s.cfg.ImportList != nil, EnrolEnabled: s.cfg.EnrolGate != nil, Form: addUserForm{Role: string(auth.RoleOfficer)},
 	}
 	var problems []string
 	users, err := s.cfg.Auth.Users(ctx)
@@ -247,6 +250,36 @@ func (s *Server) handleUserOp(w http.ResponseWriter, r *http.Request) {
 		Detail: map[string]string{"change": op}})
 	s.log.Info("user changed", "by", v.User.Name, "user", name, "change", op)
 	http.Redirect(w, r, "/admin?done="+op+"&user="+url.QueryEscape(name), http.StatusSeeOther)
+}
+
+// handleEnrolGate enrols a gate and answers with its credentials bundle
+// as a download: the key exists only in that answer, for the admin to carry
+// to the gate.
+func (s *Server) handleEnrolGate(w http.ResponseWriter, r *http.Request) {
+	v, _ := viewerFrom(r.Context())
+	if s.cfg.EnrolGate == nil {
+		s.adminFail(w, r, http.StatusServiceUnavailable,
+			"Gate enrolment is disabled on this central (no fleet PKI): run 'central pki init' and restart.", addUserForm{})
+		return
+	}
+	id := strings.TrimSpace(r.PostFormValue("gate"))
+	if err := wire.ValidateGateID(id); err != nil {
+		s.adminFail(w, r, http.StatusBadRequest, "Gate not enrolled: "+err.Error()+".", addUserForm{})
+		return
+	}
+	reissue := r.PostFormValue("reissue") == "on"
+	bundle, err := s.cfg.EnrolGate(r.Context(), v.User.Name, id, reissue)
+	if err != nil {
+		s.log.Warn("admin: gate not enrolled", "by", v.User.Name, "gate", id, "error", err)
+		s.adminFail(w, r, http.StatusConflict, "Gate not enrolled: "+err.Error(), addUserForm{})
+		return
+	}
+	s.log.Info("admin: gate enrolled", "by", v.User.Name, "gate", id, "reissue", reissue)
+	h := w.Header()
+	h.Set("Content-Type", "application/x-pem-file")
+	h.Set("Content-Disposition", `attachment; filename="`+id+`.pem"`)
+	h.Set("Cache-Control", "no-store")
+	w.Write(bundle)
 }
 
 func (s *Server) handleListUpload(w http.ResponseWriter, r *http.Request) {

@@ -344,3 +344,61 @@ func TestLimitBody(t *testing.T) {
 		t.Errorf("undeclared 11 bytes over a limit of 10: %d", rec.Code)
 	}
 }
+
+// TestAdminEnrolGate: an admin's enrolment answers with the bundle as a
+// download nobody caches; others, forged requests and bad ids never reach
+// the PKI.
+func TestAdminEnrolGate(t *testing.T) {
+	type call struct {
+		actor, gate string
+		reissue     bool
+	}
+	var calls []call
+	enrol := func(_ context.Context, actor, gate string, reissue bool) ([]byte, error) {
+		calls = append(calls, call{actor, gate, reissue})
+		if gate == "taken" && !reissue {
+			return nil, errors.New("gate taken is already enrolled: reissue to replace its certificate")
+		}
+		return []byte("-----BEGIN CERTIFICATE-----\n" + gate + "\n"), nil
+	}
+	e := newSite(t, func(c *Config) { c.EnrolGate = enrol }).as(t, "root", auth.RoleAdmin, "")
+	_, page := get(t, e, "/admin")
+	mustContain(t, "admin page", string(page), `<label for="enrol-gate">`, `<label for="enrol-reissue">`, `action="/admin/gates"`)
+
+	res, body := postForm(t, e.client, e.http.URL+"/admin/gates", url.Values{"csrf": {e.csrf}, "gate": {"lane-07"}})
+	if res.StatusCode != 200 || body != "-----BEGIN CERTIFICATE-----\nlane-07\n" ||
+		res.Header.Get("Content-Disposition") != `attachment; filename="lane-07.pem"` || res.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("enrol: %d %v %q", res.StatusCode, res.Header, body)
+	}
+	if len(calls) != 1 || calls[0] != (call{"root", "lane-07", false}) {
+		t.Fatalf("EnrolGate calls %+v", calls)
+	}
+	res, body = postForm(t, e.client, e.http.URL+"/admin/gates", url.Values{"csrf": {e.csrf}, "gate": {"taken"}})
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "already enrolled") {
+		t.Errorf("enrolling a gate twice: %d %s", res.StatusCode, body)
+	}
+	if res, _ := postForm(t, e.client, e.http.URL+"/admin/gates", url.Values{"csrf": {e.csrf}, "gate": {"taken"}, "reissue": {"on"}}); res.StatusCode != 200 {
+		t.Errorf("reissue: %d", res.StatusCode)
+	}
+
+	calls = nil
+	if res, _ := postForm(t, e.client, e.http.URL+"/admin/gates", url.Values{"csrf": {e.csrf}, "gate": {"a/b+#"}}); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("a gate id with MQTT wildcards: %d", res.StatusCode)
+	}
+	if res, _ := postForm(t, e.client, e.http.URL+"/admin/gates", url.Values{"gate": {"lane-08"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("enrol without CSRF: %d", res.StatusCode)
+	}
+	e.as(t, "hq1", auth.RoleHQ, "")
+	if res, _ := postForm(t, e.client, e.http.URL+"/admin/gates", url.Values{"csrf": {e.csrf}, "gate": {"lane-09"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("hq enrols: %d", res.StatusCode)
+	}
+	if len(calls) != 0 {
+		t.Errorf("refused enrolments reached the PKI: %+v", calls)
+	}
+
+	off := newSite(t, nil).as(t, "root", auth.RoleAdmin, "")
+	res, body = postForm(t, off.client, off.http.URL+"/admin/gates", url.Values{"csrf": {off.csrf}, "gate": {"lane-07"}})
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "central pki init") {
+		t.Errorf("enrol without a PKI: %d %s", res.StatusCode, body)
+	}
+}

@@ -11,7 +11,7 @@
 //	POST /console/referrals/{id}/act        open_exit | return | manual_booth, with a listed reason
 //	POST /console/gates/{gate}/{lock|unlock}
 //	GET  /dashboard, /dashboard/partials/{part}, /dashboard/export.csv?what=gates|throughput|timings|reasons
-//	GET  /admin; POST /admin/users, /admin/users/{name}/{disable|enable|unlock}, /admin/lists
+//	GET  /admin; POST /admin/users, /admin/users/{name}/{disable|enable|unlock}, /admin/gates, /admin/lists
 //	GET  /events       Server-Sent Events: crossings, gates, rejects, referrals, commands
 //	GET  /api/gates | /api/crossings | /api/stats   JSON, hq and admin
 //	GET  /healthz, /metrics                          open: for monitoring

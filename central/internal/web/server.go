@@ -59,6 +59,10 @@ type Config struct {
 	// ImportList signs and queues a list delta uploaded by an admin
 	// (the same as 'central lists push'); nil: uploads are disabled.
 	ImportList func(ctx context.Context, actor string, r io.Reader) (summary string, err error)
+	// EnrolGate enrols a gate (or reissues its certificate) as 'central
+	// gate add' does and returns its credentials bundle, which holds the
+	// gate's private key and is kept nowhere else; nil: no fleet PKI.
+	EnrolGate func(ctx context.Context, actor, gate string, reissue bool) (bundle []byte, err error)
 	// CommandTTL is a command's time to live; CommandWait how long an
 	// action waits for the gate's ack before answering "sent, no ack yet".
 	CommandTTL  time.Duration
