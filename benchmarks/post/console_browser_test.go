@@ -149,6 +149,10 @@ func TestConsoleInBrowser(t *testing.T) {
 	// HQ sees the crossing on the dashboard once its record is in.
 	must(t, "the crossing on the dashboard", chromedp.Do(hqTab.Ctx,
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#crossings [data-id=%q]`, id)))))
+	// Its 24 h figures refresh at most every 10 s: load them afresh for
+	// the screenshots.
+	must(t, "the dashboard again", chromedp.Do(hqTab.Ctx,
+		chromedp.Navigate(p.WebURL()+"/dashboard"), chromedp.WaitReady(chromedp.CSS(selLive))))
 
 	for _, page := range []struct {
 		name string

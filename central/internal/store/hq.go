@@ -137,6 +137,10 @@ func jsonStringField(s, prefix string) (val, rest string, ok bool) {
 // hourLayout is the hour prefix of timeLayout.
 const hourLayout = "2006-01-02T15"
 
+// idleStage is the lane's wait for the traveller, before the crossing
+// starts: it is no part of where a crossing's time goes.
+const idleStage = "idle"
+
 // Timing is where one gate's crossings took their time (Gate "": all the
 // crossings of the post).
 type Timing struct {
@@ -201,6 +205,9 @@ func (s *Store) Timings(ctx context.Context, since time.Time) ([]Timing, error) 
 			a.dev += dev
 			a.soft += soft
 			for _, sp := range spans {
+				if sp.name == idleStage {
+					continue
+				}
 				a.stageSum[sp.name] += sp.seconds
 				a.stageN[sp.name]++
 			}

@@ -95,6 +95,8 @@ func timed(gate string, seq int64, offset, d, face time.Duration, door bool, dev
 	c.EndedAt = c.StartedAt.Add(d)
 	s := c.StartedAt
 	c.Stages = []wire.Stage{
+		// The lane's wait before the crossing: never in the stage means.
+		{Name: "idle", Start: s.Add(-5 * time.Second), End: s},
 		{Name: "document", Start: s, End: s.Add(2 * time.Second)},
 		{Name: "face", Start: s.Add(2 * time.Second), End: s.Add(2*time.Second + face)},
 	}
