@@ -380,13 +380,9 @@ func auditAck(st *store.Store, auditLog *audit.Log, a wire.CommandAck, log *slog
 	if err != nil {
 		log.Error("reading the acknowledged command", "command", a.ID, "error", err)
 	}
-	post := ""
-	if gates, err := st.Gates(ctx); err == nil {
-		for _, g := range gates {
-			if g.ID == a.Gate {
-				post = g.Post
-			}
-		}
+	post, err := st.GatePost(ctx, a.Gate)
+	if err != nil {
+		log.Error("reading the post of an acknowledging gate", "gate", a.Gate, "error", err)
 	}
 	e := audit.Entry{Actor: "gate:" + a.Gate, Action: audit.ActionCommandAck, Target: a.Gate, Post: post,
 		Detail: map[string]string{"command": a.ID, "result": a.Result, "reason": a.Reason, "mode": a.Mode,

@@ -144,6 +144,20 @@ func (s *Store) Gates(ctx context.Context) ([]Gate, error) {
 	return gates, nil
 }
 
+// GatePost is the post a gate belongs to ("" for a gate central has not
+// heard of, or that never said).
+func (s *Store) GatePost(ctx context.Context, gate string) (string, error) {
+	var post string
+	err := s.db.QueryRowContext(ctx, `SELECT post FROM gates WHERE id = ?`, gate).Scan(&post)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store %s: the post of gate %s: %w", s.path, gate, err)
+	}
+	return post, nil
+}
+
 // Counts are crossing counts over some span.
 type Counts struct {
 	Crossings int64 `json:"crossings"`

@@ -325,6 +325,12 @@ func TestStatusUpsertAndLastWill(t *testing.T) {
 	if g.Mode != "normal" || g.OutboxDepth != 7 || g.Post != "post-south" || len(g.Devices) != 2 {
 		t.Fatalf("will wiped the last known details: %+v", g)
 	}
+	if p, err := s.GatePost(ctx, "gate-1"); err != nil || p != "post-south" {
+		t.Fatalf("GatePost(gate-1) = %q, %v", p, err)
+	}
+	if p, err := s.GatePost(ctx, "gate-unknown"); err != nil || p != "" {
+		t.Fatalf("GatePost of an unknown gate = %q, %v", p, err)
+	}
 }
 
 func onlyGate(t *testing.T, s *Store) Gate {

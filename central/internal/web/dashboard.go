@@ -266,10 +266,15 @@ func (s *Server) build(ctx context.Context, v auth.User, what section) (dashboar
 			return d, err
 		}
 	}
-	if what&sectionThroughput != 0 {
-		if err := s.buildThroughput(ctx, v, &d); err != nil {
+	// The hourly counts serve the chart and the referral rates: read once.
+	var hours []store.HourCount
+	if what&(sectionThroughput|sectionReferrals) != 0 {
+		if hours, err = s.throughput(ctx, v); err != nil {
 			return d, err
 		}
+	}
+	if what&sectionThroughput != 0 {
+		s.buildThroughput(hours, &d)
 	}
 	if what&sectionTimings != 0 {
 		if err := s.buildTimings(ctx, v, &d, gateIndex); err != nil {
@@ -277,7 +282,7 @@ func (s *Server) build(ctx context.Context, v auth.User, what section) (dashboar
 		}
 	}
 	if what&sectionReferrals != 0 {
-		if err := s.buildReferrals(ctx, v, &d, gateIndex); err != nil {
+		if err := s.buildReferrals(ctx, v, &d, gateIndex, hours); err != nil {
 			return d, err
 		}
 	}
@@ -441,11 +446,7 @@ func (s *Server) reasons(ctx context.Context, v auth.User) ([]store.ReasonCount,
 	return inWindow(ctx, s, v, s.cfg.Store.ReferralReasons, func(r store.ReasonCount) string { return r.Post })
 }
 
-func (s *Server) buildThroughput(ctx context.Context, v auth.User, d *dashboard) error {
-	rows, err := s.throughput(ctx, v)
-	if err != nil {
-		return err
-	}
+func (s *Server) buildThroughput(rows []store.HourCount, d *dashboard) {
 	start := s.windowStart()
 	hours := int(Window / time.Hour)
 	byPost := map[*postView][]hourBar{}
@@ -472,7 +473,6 @@ func (s *Server) buildThroughput(ctx context.Context, v auth.User, d *dashboard)
 	for p, bars := range byPost {
 		p.Chart = throughputSVG("post "+p.DisplayName(), bars)
 	}
-	return nil
 }
 
 // emptyHours lays out the window's hours, labelled in the display zone.
@@ -554,12 +554,8 @@ func (s *Server) buildTimings(ctx context.Context, v auth.User, d *dashboard, ga
 	return nil
 }
 
-func (s *Server) buildReferrals(ctx context.Context, v auth.User, d *dashboard, gates map[string]*gateView) error {
+func (s *Server) buildReferrals(ctx context.Context, v auth.User, d *dashboard, gates map[string]*gateView, hours []store.HourCount) error {
 	// Rates need the window's crossings and refers per gate.
-	hours, err := s.throughput(ctx, v)
-	if err != nil {
-		return err
-	}
 	for _, h := range hours {
 		if g := gates[h.Gate]; g != nil {
 			g.Crossings24 += h.Crossings
