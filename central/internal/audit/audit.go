@@ -1,8 +1,6 @@
 package audit
 
 import (
-	"context"
-	"errors"
 	"time"
 )
 
@@ -48,32 +46,3 @@ type Result struct {
 	Head    string // hash of the last record
 	Broken  *Break // nil when the chain is intact
 }
-
-// ErrNotImplemented is returned by stubs under construction.
-var ErrNotImplemented = errors.New("audit: not implemented yet")
-
-// Log is the audit log. Safe for concurrent use by several processes:
-// appends are serialised by SQLite's write lock, so the chain never forks.
-type Log struct{ impl }
-
-// Open opens (creating if needed) DIR/audit.db.
-func Open(dataDir string) (*Log, error) { return openLog(dataDir) }
-
-// Close closes the database.
-func (l *Log) Close() error { return l.close() }
-
-// Path is the database file.
-func (l *Log) Path() string { return l.path() }
-
-// Append chains and stores e (Seq, Prev and Hash are set here; a zero At
-// is now) and returns it as stored.
-func (l *Log) Append(ctx context.Context, e Entry) (Entry, error) { return l.append(ctx, e) }
-
-// Entries returns up to limit records, newest first, with Seq < before
-// (0: from the newest); when post is not "" only that post's records.
-func (l *Log) Entries(ctx context.Context, post string, before int64, limit int) ([]Entry, error) {
-	return l.entries(ctx, post, before, limit)
-}
-
-// Verify walks the whole chain.
-func (l *Log) Verify(ctx context.Context) (Result, error) { return l.verify(ctx) }

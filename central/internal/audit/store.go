@@ -43,13 +43,15 @@ BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 `,
 }
 
-// impl is the SQLite log behind Log.
-type impl struct {
+// Log is the audit log. Safe for concurrent use by several processes:
+// appends are serialised by SQLite's write lock, so the chain never forks.
+type Log struct {
 	db   *sql.DB
 	file string
 }
 
-func openLog(dataDir string) (*Log, error) {
+// Open opens (creating if needed) DIR/audit.db.
+func Open(dataDir string) (*Log, error) {
 	if dataDir == "" {
 		return nil, errors.New("audit: empty data folder: pass one with --data")
 	}
@@ -58,11 +60,14 @@ func openLog(dataDir string) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	return &Log{impl{db: db, file: path}}, nil
+	return &Log{db: db, file: path}, nil
 }
 
-func (l *impl) close() error { return l.db.Close() }
-func (l *impl) path() string { return l.file }
+// Close closes the database.
+func (l *Log) Close() error { return l.db.Close() }
+
+// Path is the database file.
+func (l *Log) Path() string { return l.file }
 
 // canonical is the encoding a record's hash covers: every field always
 // present, in this order; encoding/json sorts the detail's keys.
@@ -110,7 +115,9 @@ func checkEntry(e Entry) error {
 	return nil
 }
 
-func (l *impl) append(ctx context.Context, e Entry) (Entry, error) {
+// Append chains and stores e (Seq, Prev and Hash are set here; a zero At
+// is now) and returns it as stored.
+func (l *Log) Append(ctx context.Context, e Entry) (Entry, error) {
 	if err := checkEntry(e); err != nil {
 		return Entry{}, err
 	}
@@ -187,7 +194,9 @@ func (r *stored) decode() error {
 	return nil
 }
 
-func (l *impl) entries(ctx context.Context, post string, before int64, limit int) ([]Entry, error) {
+// Entries returns up to limit records, newest first, with Seq < before
+// (0: from the newest); when post is not "" only that post's records.
+func (l *Log) Entries(ctx context.Context, post string, before int64, limit int) ([]Entry, error) {
 	if limit <= 0 || limit > 10000 {
 		limit = 10000
 	}
@@ -220,12 +229,12 @@ func (l *impl) entries(ctx context.Context, post string, before int64, limit int
 	return out, rows.Err()
 }
 
-// verify walks the records in seq order, from 1, and stops at the first
+// Verify walks the records in seq order, from 1, and stops at the first
 // that does not hold: a missing seq, a hash that does not match the
 // record's content and prev, or a prev that is not the previous record's
 // hash. A chain alone cannot tell that records were cut off its end; the
-// head hash verify reports, kept elsewhere, can.
-func (l *impl) verify(ctx context.Context) (Result, error) {
+// head hash Verify reports, kept elsewhere, can.
+func (l *Log) Verify(ctx context.Context) (Result, error) {
 	rows, err := l.db.QueryContext(ctx, `SELECT `+columns+` FROM records ORDER BY seq`)
 	if err != nil {
 		return Result{}, fmt.Errorf("audit: %w", err)

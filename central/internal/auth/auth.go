@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -107,73 +106,3 @@ type Session struct {
 	LastSeen  time.Time
 	ExpiresAt time.Time // the earlier of idle and absolute expiry, at LastSeen
 }
-
-// Store is the accounts database. Safe for concurrent use; the CLI and
-// central serve may open it at once.
-type Store struct {
-	impl
-}
-
-// ErrNotImplemented is returned by stubs under construction.
-var ErrNotImplemented = errors.New("auth: not implemented yet")
-
-// Open opens (creating if needed) DIR/users.db.
-func Open(dataDir string, p Policy) (*Store, error) { return openStore(dataDir, p) }
-
-// Close closes the database.
-func (s *Store) Close() error { return s.close() }
-
-// Path is the database file.
-func (s *Store) Path() string { return s.path() }
-
-// AddUser creates a user. Names are 1–64 characters of a-z, 0-9, '.', '_',
-// '-'; officers and supervisors need a post, which must be a valid gate-id
-// style name; hq and admin take none. The password must be at least
-// Policy.MinPasswordLen characters.
-func (s *Store) AddUser(ctx context.Context, name string, role Role, post, password string) (User, error) {
-	return s.addUser(ctx, name, role, post, password)
-}
-
-// SetPassword replaces a user's password and ends their sessions.
-func (s *Store) SetPassword(ctx context.Context, name, password string) error {
-	return s.setPassword(ctx, name, password)
-}
-
-// Users lists every user, by name.
-func (s *Store) Users(ctx context.Context) ([]User, error) { return s.users(ctx) }
-
-// User returns one user.
-func (s *Store) User(ctx context.Context, name string) (User, bool, error) { return s.user(ctx, name) }
-
-// SetDisabled disables (ending their sessions) or re-enables a user.
-func (s *Store) SetDisabled(ctx context.Context, name string, disabled bool) error {
-	return s.setDisabled(ctx, name, disabled)
-}
-
-// Unlock clears a lockout and the failure count.
-func (s *Store) Unlock(ctx context.Context, name string) error { return s.unlock(ctx, name) }
-
-// EnableTOTP gives the user a new TOTP secret and requires it from the
-// next login; it returns the secret in base32 and its otpauth:// URI.
-func (s *Store) EnableTOTP(ctx context.Context, name string) (secret, uri string, err error) {
-	return s.enableTOTP(ctx, name)
-}
-
-// DisableTOTP removes the second factor.
-func (s *Store) DisableTOTP(ctx context.Context, name string) error { return s.disableTOTP(ctx, name) }
-
-// Login checks the password (and the TOTP code when the user has one),
-// counts failures and locks the account after Policy.MaxFailures in a
-// row, and on success starts a session.
-func (s *Store) Login(ctx context.Context, name, password, code string, now time.Time) (Session, error) {
-	return s.login(ctx, name, password, code, now)
-}
-
-// Session returns the live session of a token and extends its idle
-// expiry; ErrNoSession when unknown, expired, or its user is disabled.
-func (s *Store) Session(ctx context.Context, token string, now time.Time) (Session, error) {
-	return s.session(ctx, token, now)
-}
-
-// Logout ends a session.
-func (s *Store) Logout(ctx context.Context, token string) error { return s.logout(ctx, token) }

@@ -90,7 +90,7 @@ func parsePHC(phc string) (p Argon2Params, salt, key []byte, err error) {
 }
 
 // checkNewPassword enforces the policy on a password being set.
-func (s *impl) checkNewPassword(name, password string) error {
+func (s *Store) checkNewPassword(name, password string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case !utf8.ValidString(password):

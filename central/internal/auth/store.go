@@ -83,14 +83,16 @@ func ValidateRolePost(role Role, post string) error {
 	return nil
 }
 
-// impl is the SQLite store behind Store.
-type impl struct {
+// Store is the accounts database. Safe for concurrent use; the CLI and
+// central serve may open it at once.
+type Store struct {
 	db     *sql.DB
 	file   string
 	policy Policy
 }
 
-func openStore(dataDir string, p Policy) (*Store, error) {
+// Open opens (creating if needed) DIR/users.db.
+func Open(dataDir string, p Policy) (*Store, error) {
 	if dataDir == "" {
 		return nil, errors.New("users: empty data folder: pass one with --data")
 	}
@@ -126,11 +128,14 @@ func openStore(dataDir string, p Policy) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
-	return &Store{impl{db: db, file: path, policy: p}}, nil
+	return &Store{db: db, file: path, policy: p}, nil
 }
 
-func (s *impl) close() error { return s.db.Close() }
-func (s *impl) path() string { return s.file }
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the database file.
+func (s *Store) Path() string { return s.file }
 
 func nanos(t time.Time) int64 {
 	if t.IsZero() {
@@ -150,7 +155,11 @@ func noUser(name string) error {
 	return fmt.Errorf("%w %q: list the users with 'central user list'", ErrNoUser, name)
 }
 
-func (s *impl) addUser(ctx context.Context, name string, role Role, post, password string) (User, error) {
+// AddUser creates a user. Names are 1–64 characters of a-z, 0-9, '.', '_',
+// '-'; officers and supervisors need a post, which must be a valid gate-id
+// style name; hq and admin take none. The password must be at least
+// Policy.MinPasswordLen characters.
+func (s *Store) AddUser(ctx context.Context, name string, role Role, post, password string) (User, error) {
 	if err := ValidateName(name); err != nil {
 		return User{}, err
 	}
@@ -178,7 +187,7 @@ func (s *impl) addUser(ctx context.Context, name string, role Role, post, passwo
 
 // change runs one UPDATE of a user's row (and, when endSessions, deletes
 // the user's sessions) in one transaction; ErrNoUser when there is none.
-func (s *impl) change(ctx context.Context, name string, endSessions bool, query string, args ...any) error {
+func (s *Store) change(ctx context.Context, name string, endSessions bool, query string, args ...any) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -199,7 +208,8 @@ func (s *impl) change(ctx context.Context, name string, endSessions bool, query 
 	return tx.Commit()
 }
 
-func (s *impl) setPassword(ctx context.Context, name, password string) error {
+// SetPassword replaces a user's password and ends their sessions.
+func (s *Store) SetPassword(ctx context.Context, name, password string) error {
 	if err := s.checkNewPassword(name, password); err != nil {
 		return err
 	}
@@ -210,15 +220,19 @@ func (s *impl) setPassword(ctx context.Context, name, password string) error {
 	return s.change(ctx, name, true, `UPDATE users SET password = ? WHERE name = ?`, hash, name)
 }
 
-func (s *impl) setDisabled(ctx context.Context, name string, disabled bool) error {
+// SetDisabled disables (ending their sessions) or re-enables a user.
+func (s *Store) SetDisabled(ctx context.Context, name string, disabled bool) error {
 	return s.change(ctx, name, disabled, `UPDATE users SET disabled = ? WHERE name = ?`, disabled, name)
 }
 
-func (s *impl) unlock(ctx context.Context, name string) error {
+// Unlock clears a lockout and the failure count.
+func (s *Store) Unlock(ctx context.Context, name string) error {
 	return s.change(ctx, name, false, `UPDATE users SET failed_logins = 0, locked_until = 0 WHERE name = ?`, name)
 }
 
-func (s *impl) enableTOTP(ctx context.Context, name string) (string, string, error) {
+// EnableTOTP gives the user a new TOTP secret and requires it from the
+// next login; it returns the secret in base32 and its otpauth:// URI.
+func (s *Store) EnableTOTP(ctx context.Context, name string) (string, string, error) {
 	raw, err := newTOTPSecret()
 	if err != nil {
 		return "", "", err
@@ -230,7 +244,8 @@ func (s *impl) enableTOTP(ctx context.Context, name string) (string, string, err
 	return secret, otpauthURI(name, secret), nil
 }
 
-func (s *impl) disableTOTP(ctx context.Context, name string) error {
+// DisableTOTP removes the second factor.
+func (s *Store) DisableTOTP(ctx context.Context, name string) error {
 	return s.change(ctx, name, false, `UPDATE users SET totp_secret = '', totp_last_step = 0 WHERE name = ?`, name)
 }
 
@@ -253,7 +268,7 @@ func scanUser(sc interface{ Scan(...any) error }) (userRow, error) {
 	return r, err
 }
 
-func (s *impl) row(ctx context.Context, name string) (userRow, bool, error) {
+func (s *Store) row(ctx context.Context, name string) (userRow, bool, error) {
 	r, err := scanUser(s.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return userRow{}, false, nil
@@ -264,7 +279,8 @@ func (s *impl) row(ctx context.Context, name string) (userRow, bool, error) {
 	return r, true, nil
 }
 
-func (s *impl) users(ctx context.Context) ([]User, error) {
+// Users lists every user, by name.
+func (s *Store) Users(ctx context.Context) ([]User, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
@@ -281,18 +297,20 @@ func (s *impl) users(ctx context.Context) ([]User, error) {
 	return out, rows.Err()
 }
 
-func (s *impl) user(ctx context.Context, name string) (User, bool, error) {
+// User returns one user.
+func (s *Store) User(ctx context.Context, name string) (User, bool, error) {
 	r, ok, err := s.row(ctx, name)
 	return r.User, ok, err
 }
 
-// login: see Store.Login. The lockout: after MaxFailures failed attempts
-// in a row the account is locked for LockoutFor from the last of them.
-// Attempts while locked are refused without checking the password and
-// neither count nor extend the lock; when it ends the count starts over.
-// A correct password with a missing TOTP code is not a failure; a wrong or
-// replayed code is.
-func (s *impl) login(ctx context.Context, name, password, code string, now time.Time) (Session, error) {
+// Login checks the password (and the TOTP code when the user has one),
+// counts failures and locks the account after Policy.MaxFailures in a
+// row, and on success starts a session. The lock lasts LockoutFor from the
+// last failure; attempts while locked are refused without checking the
+// password and neither count nor extend the lock; when it ends the count
+// starts over. A correct password with a missing TOTP code is not a
+// failure; a wrong or replayed code is.
+func (s *Store) Login(ctx context.Context, name, password, code string, now time.Time) (Session, error) {
 	if len(password) > maxPasswordBytes {
 		password = password[:maxPasswordBytes]
 	}
@@ -337,7 +355,7 @@ func (s *impl) login(ctx context.Context, name, password, code string, now time.
 	return s.newSession(ctx, r.User, now)
 }
 
-func (s *impl) checkCode(ctx context.Context, r userRow, code string, now time.Time) error {
+func (s *Store) checkCode(ctx context.Context, r userRow, code string, now time.Time) error {
 	if code == "" {
 		return ErrTOTPRequired
 	}
@@ -364,7 +382,7 @@ func (s *impl) checkCode(ctx context.Context, r userRow, code string, now time.T
 // fail counts a failed attempt atomically (concurrent attempts all count)
 // and locks the account on the MaxFailures-th; a lock in force is never
 // moved. It returns the error the caller gives the client.
-func (s *impl) fail(ctx context.Context, name string, now time.Time) error {
+func (s *Store) fail(ctx context.Context, name string, now time.Time) error {
 	var locked int64
 	err := s.db.QueryRowContext(ctx, `UPDATE users SET failed_logins = failed_logins + 1,
 		locked_until = CASE WHEN locked_until = 0 AND failed_logins + 1 >= ? THEN ? ELSE locked_until END
@@ -391,7 +409,7 @@ func tokenID(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (s *impl) expiry(created, lastSeen time.Time) time.Time {
+func (s *Store) expiry(created, lastSeen time.Time) time.Time {
 	idle, abs := lastSeen.Add(s.policy.SessionIdle), created.Add(s.policy.SessionMax)
 	if abs.Before(idle) {
 		return abs
@@ -399,7 +417,7 @@ func (s *impl) expiry(created, lastSeen time.Time) time.Time {
 	return idle
 }
 
-func (s *impl) newSession(ctx context.Context, u User, now time.Time) (Session, error) {
+func (s *Store) newSession(ctx context.Context, u User, now time.Time) (Session, error) {
 	token, err := randomToken()
 	if err != nil {
 		return Session{}, err
@@ -428,7 +446,9 @@ func (s *impl) newSession(ctx context.Context, u User, now time.Time) (Session, 
 	return sess, tx.Commit()
 }
 
-func (s *impl) session(ctx context.Context, token string, now time.Time) (Session, error) {
+// Session returns the live session of a token and extends its idle
+// expiry; ErrNoSession when unknown, expired, or its user is disabled.
+func (s *Store) Session(ctx context.Context, token string, now time.Time) (Session, error) {
 	if token == "" {
 		return Session{}, ErrNoSession
 	}
@@ -466,7 +486,8 @@ func (s *impl) session(ctx context.Context, token string, now time.Time) (Sessio
 	return sess, nil
 }
 
-func (s *impl) logout(ctx context.Context, token string) error {
+// Logout ends a session.
+func (s *Store) Logout(ctx context.Context, token string) error {
 	if _, err := s.db.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, tokenID(token)); err != nil {
 		return fmt.Errorf("users: ending a session: %w", err)
 	}

@@ -12,9 +12,6 @@ import (
 	"autogate/internal/wire"
 )
 
-// ErrNotImplemented is returned by stubs under construction.
-var ErrNotImplemented = errors.New("store: not implemented yet")
-
 // Image kinds of a referral.
 const (
 	ImageChipPhoto   = "chip_photo"
