@@ -462,3 +462,23 @@ func TestDatabaseIsOwnerOnly(t *testing.T) {
 		}
 	}
 }
+
+// A session used again within sessionTouchEvery is not written to: its
+// expiry stays where the last write put it; past that it moves.
+func TestSessionTouchedAtMostOnceAMinute(t *testing.T) {
+	s := openTest(t, Policy{SessionIdle: 30 * time.Minute, SessionMax: 2 * time.Hour})
+	ctx := context.Background()
+	addUser(t, s, "gus", RoleOfficer, "post-a")
+	sess, err := s.Login(ctx, "gus", pw, "", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	soon, err := s.Session(ctx, sess.Token, t0.Add(30*time.Second))
+	if err != nil || !soon.LastSeen.Equal(t0) || !soon.ExpiresAt.Equal(t0.Add(30*time.Minute)) {
+		t.Fatalf("30 s after login: %+v err=%v; want last seen at login", soon, err)
+	}
+	later, err := s.Session(ctx, sess.Token, t0.Add(sessionTouchEvery))
+	if err != nil || !later.LastSeen.Equal(t0.Add(sessionTouchEvery)) {
+		t.Fatalf("a minute after login: %+v err=%v; want last seen moved", later, err)
+	}
+}

@@ -447,7 +447,8 @@ func (s *Store) newSession(ctx context.Context, u User, now time.Time) (Session,
 }
 
 // Session returns the live session of a token and extends its idle
-// expiry; ErrNoSession when unknown, expired, or its user is disabled.
+// expiry (at most once a minute: sessionTouchEvery); ErrNoSession when
+// unknown, expired, or its user is disabled.
 func (s *Store) Session(ctx context.Context, token string, now time.Time) (Session, error) {
 	if token == "" {
 		return Session{}, ErrNoSession
@@ -474,7 +475,7 @@ func (s *Store) Session(ctx context.Context, token string, now time.Time) (Sessi
 		}
 		return Session{}, ErrNoSession
 	}
-	if now.After(sess.LastSeen) {
+	if now.Sub(sess.LastSeen) >= sessionTouchEvery {
 		// Guarded by last_seen so a slower concurrent request never moves it back.
 		if _, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen = ? WHERE id = ? AND last_seen < ?`,
 			nanos(now), id, nanos(now)); err != nil {
@@ -485,6 +486,12 @@ func (s *Store) Session(ctx context.Context, token string, now time.Time) (Sessi
 	sess.ExpiresAt = s.expiry(sess.CreatedAt, sess.LastSeen)
 	return sess, nil
 }
+
+// sessionTouchEvery spaces the writes that extend a session: every page,
+// partial and photo of a console asks for its session, and a write (with
+// its fsync) each time would cost more than the minute of idle time it
+// could add.
+const sessionTouchEvery = time.Minute
 
 // Logout ends a session.
 func (s *Store) Logout(ctx context.Context, token string) error {
